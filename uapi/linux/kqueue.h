@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kqueue for Linux: the ioctl ABI of /dev/kqueue.
+ *
+ * Every open of /dev/kqueue is one kqueue.  kevent() is one ioctl,
+ * KQ_IOC_KEVENT, whose argument carries its own size (the
+ * copy_struct_from_user convention: a larger struct from newer userland is
+ * accepted when its extra bytes are zero; a smaller one is zero-extended).
+ *
+ * The change and event lists are the caller's own arrays of kevent records,
+ * read and written in place: 32-byte records (struct kq_kevent, the layout
+ * of libkqueue, Darwin and FreeBSD <= 11) or 64-byte records (struct
+ * kq_kevent64, FreeBSD >= 12 with ext[4]), chosen by record_size.
+ *
+ * The constants carry their BSD names: the ABI is BSD's, and libkqueue's
+ * values where the BSDs differ.
+ */
+#ifndef _UAPI_LINUX_KQUEUE_H
+#define _UAPI_LINUX_KQUEUE_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* Filters: libkqueue's numbers; those libkqueue lacks collide with none. */
+#define EVFILT_READ		(-1)
+#define EVFILT_WRITE		(-2)
+#define EVFILT_AIO		(-3)	/* not supported: EINVAL */
+#define EVFILT_VNODE		(-4)
+#define EVFILT_PROC		(-5)
+#define EVFILT_SIGNAL		(-6)
+#define EVFILT_TIMER		(-7)
+#define EVFILT_NETDEV		(-8)	/* not supported: EINVAL */
+#define EVFILT_FS		(-9)	/* not supported: EINVAL */
+#define EVFILT_LIO		(-10)	/* not supported: EINVAL */
+#define EVFILT_USER		(-11)
+#define EVFILT_LIBKQUEUE	(-12)
+#define EVFILT_EMPTY		(-13)
+#define EVFILT_PROCDESC		(-14)	/* ident is a pidfd */
+#define EVFILT_EXCEPT		(-15)
+#define EVFILT_SYSCOUNT		15
+
+/* Actions and flags. */
+#define EV_ADD			0x0001
+#define EV_DELETE		0x0002
+#define EV_ENABLE		0x0004
+#define EV_DISABLE		0x0008
+#define EV_ONESHOT		0x0010
+#define EV_CLEAR		0x0020
+#define EV_RECEIPT		0x0040
+#define EV_DISPATCH		0x0080
+#define EV_FORCEONESHOT		0x0100
+#define EV_KEEPUDATA		0x0200
+#define EV_SYSFLAGS		0xF000
+#define EV_FLAG1		0x2000
+#define EV_ERROR		0x4000
+#define EV_EOF			0x8000
+
+/* EVFILT_READ, EVFILT_WRITE */
+#define NOTE_LOWAT		0x0001
+
+/* EVFILT_EXCEPT */
+#define NOTE_OOB		0x0002
+
+/* EVFILT_USER */
+#define NOTE_FFNOP		0x00000000
+#define NOTE_FFAND		0x40000000
+#define NOTE_FFOR		0x80000000
+#define NOTE_FFCOPY		0xc0000000
+#define NOTE_FFCTRLMASK		0xc0000000
+#define NOTE_FFLAGSMASK		0x00ffffff
+#define NOTE_TRIGGER		0x01000000
+
+/*
+ * EVFILT_VNODE.  libkqueue's NOTE_TRUNCATE keeps 0x80 for binary
+ * compatibility; FreeBSD's NOTE_OPEN (0x80 there) moves to 0x800.
+ */
+#define NOTE_DELETE		0x0001
+#define NOTE_WRITE		0x0002
+#define NOTE_EXTEND		0x0004
+#define NOTE_ATTRIB		0x0008
+#define NOTE_LINK		0x0010
+#define NOTE_RENAME		0x0020
+#define NOTE_REVOKE		0x0040
+#define NOTE_TRUNCATE		0x0080
+#define NOTE_CLOSE		0x0100
+#define NOTE_CLOSE_WRITE	0x0200
+#define NOTE_READ		0x0400
+#define NOTE_OPEN		0x0800
+
+/* EVFILT_PROC, EVFILT_PROCDESC */
+#define NOTE_EXIT		0x80000000
+#define NOTE_FORK		0x40000000
+#define NOTE_EXEC		0x20000000
+#define NOTE_PCTRLMASK		0xf0000000
+#define NOTE_PDATAMASK		0x000fffff
+#define NOTE_TRACK		0x00000001
+#define NOTE_TRACKERR		0x00000002
+#define NOTE_CHILD		0x00000004
+
+/*
+ * EVFILT_TIMER: libkqueue's and Darwin's unit bits; milliseconds when none.
+ * FreeBSD's names map onto the same meanings.
+ */
+#define NOTE_SECONDS		0x0001
+#define NOTE_USECONDS		0x0002
+#define NOTE_NSECONDS		0x0004
+#define NOTE_ABSOLUTE		0x0008
+#define NOTE_MSECONDS		0x0010
+#define NOTE_ABSTIME		NOTE_ABSOLUTE
+
+/* EVFILT_LIBKQUEUE */
+#define NOTE_VERSION		0x0001
+#define NOTE_VERSION_STR	0x0002
+#define NOTE_FILE_POLL_INTERVAL	0x0008
+
+/* The 32-byte record: struct kevent on LP64 Linux. */
+struct kq_kevent {
+	__u64	ident;
+	__s16	filter;
+	__u16	flags;
+	__u32	fflags;
+	__s64	data;
+	__u64	udata;
+};
+
+/* The 64-byte record: FreeBSD >= 12 struct kevent. */
+struct kq_kevent64 {
+	__u64	ident;
+	__s16	filter;
+	__u16	flags;
+	__u32	fflags;
+	__s64	data;
+	__u64	udata;
+	__u64	ext[4];
+};
+
+#define KQ_RECORD_KEVENT	32	/* struct kq_kevent */
+#define KQ_RECORD_KEVENT64	64	/* struct kq_kevent64 */
+
+/* Argument of KQ_IOC_KEVENT; the ioctl returns the number of events. */
+struct kq_kevent_args {
+	__u32	size;		/* sizeof(struct kq_kevent_args) */
+	__u32	record_size;	/* KQ_RECORD_KEVENT or KQ_RECORD_KEVENT64 */
+	__u64	changelist;	/* user pointer to nchanges records */
+	__u64	eventlist;	/* user pointer to nevents records */
+	__s32	nchanges;
+	__s32	nevents;
+	__u64	timeout;	/* struct __kernel_timespec *; 0: wait forever */
+	__u64	flags;		/* reserved, must be 0 */
+};
+
+#define KQ_KEVENT_ARGS_SIZE_VER0	48
+
+/* NetBSD's filter-name mapping (struct kfilter_mapping). */
+struct kq_kfilter_mapping {
+	__u64	name;		/* char * */
+	__u64	len;		/* size of the name buffer */
+	__u32	filter;
+	__u32	__pad;
+};
+
+#define KQ_IOC_MAGIC		0xB7
+#define KQ_IOC_KEVENT		_IO(KQ_IOC_MAGIC, 0x01)
+#define KQ_IOC_KFILTER_BYFILTER	_IOWR(KQ_IOC_MAGIC, 0x02, struct kq_kfilter_mapping)
+#define KQ_IOC_KFILTER_BYNAME	_IOWR(KQ_IOC_MAGIC, 0x03, struct kq_kfilter_mapping)
+
+#endif /* _UAPI_LINUX_KQUEUE_H */
