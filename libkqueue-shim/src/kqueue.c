@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libkqueue-shim: kqueue(2)/kevent(2) over /dev/kqueue.
+ *
+ * Every open of /dev/kqueue is one kqueue; kevent() is one ioctl.  The
+ * caller's kevent arrays go to the kernel as they are (struct kevent is the
+ * uapi's 32-byte record) and the kernel already reports BSD's errno values,
+ * so this file only opens the device, packs the ioctl argument and maps the
+ * one errno that differs.
+ */
+#include <sys/event.h>
+#include <sys/ioctl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <linux/time_types.h>
+
+#define KQ_EXPORT	__attribute__((visibility("default")))
+#define KQ_DEVICE	"/dev/kqueue"
+
+/*
+ * The timeout is passed by address to the kernel, which reads a
+ * struct __kernel_timespec; glibc's struct timespec on LP64 is the same.
+ */
+_Static_assert(sizeof(struct timespec) == sizeof(struct __kernel_timespec),
+    "struct timespec is not struct __kernel_timespec");
+_Static_assert(offsetof(struct timespec, tv_sec) ==
+    offsetof(struct __kernel_timespec, tv_sec), "timespec.tv_sec offset");
+_Static_assert(offsetof(struct timespec, tv_nsec) ==
+    offsetof(struct __kernel_timespec, tv_nsec), "timespec.tv_nsec offset");
+_Static_assert(sizeof(((struct timespec *)0)->tv_sec) ==
+    sizeof(((struct __kernel_timespec *)0)->tv_sec), "timespec.tv_sec size");
+_Static_assert(sizeof(((struct timespec *)0)->tv_nsec) ==
+    sizeof(((struct __kernel_timespec *)0)->tv_nsec), "timespec.tv_nsec size");
+
+_Static_assert(sizeof(struct kq_kevent_args) == KQ_KEVENT_ARGS_SIZE_VER0,
+    "struct kq_kevent_args size");
+_Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64 only");
+
+/*
+ * Open a new kqueue.  A missing device means the module is not loaded:
+ * report that as "no such system call", which is what it amounts to.
+ */
+static int
+kq_open(int oflags)
+{
+	int fd;
+
+	fd = open(KQ_DEVICE, O_RDWR | oflags);
+	if (fd == -1 && (errno == ENOENT || errno == ENODEV || errno == ENXIO))
+		errno = ENOSYS;
+	return (fd);
+}
+
+/*
+ * BSD kqueue() is not close-on-exec; the kernel module takes care of
+ * not passing the kqueue across fork().
+ */
+KQ_EXPORT int
+kqueue(void)
+{
+
+	return (kq_open(0));
+}
+
+/* NetBSD kqueue1(): open(2) flags. */
+KQ_EXPORT int
+kqueue1(int flags)
+{
+
+	if ((flags & ~(O_CLOEXEC | O_NONBLOCK)) != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (kq_open(flags));
+}
+
+/* FreeBSD 14 kqueuex(). */
+KQ_EXPORT int
+kqueuex(unsigned int flags)
+{
+
+	if ((flags & ~(unsigned int)KQUEUE_CLOEXEC) != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (kq_open((flags & KQUEUE_CLOEXEC) != 0 ? O_CLOEXEC : 0));
+}
+
+KQ_EXPORT int
+kevent(int kq, const struct kevent *changelist, int nchanges,
+    struct kevent *eventlist, int nevents, const struct timespec *timeout)
+{
+	struct kq_kevent_args args = {
+		.size = sizeof(args),
+		.record_size = KQ_RECORD_KEVENT,
+		.changelist = (uint64_t)(uintptr_t)changelist,
+		.eventlist = (uint64_t)(uintptr_t)eventlist,
+		.nchanges = nchanges,
+		.nevents = nevents,
+		.timeout = (uint64_t)(uintptr_t)timeout,
+		.flags = 0,
+	};
+	int n;
+
+	n = ioctl(kq, KQ_IOC_KEVENT, &args);
+	/* Not a kqueue: BSD says EBADF where an ioctl says ENOTTY. */
+	if (n == -1 && errno == ENOTTY)
+		errno = EBADF;
+	return (n);
+}
+
+/*
+ * libkqueue's Linux backend closes kqueues asynchronously and exports this
+ * to wait for that.  The kernel closes synchronously: nothing to drain.
+ */
+KQ_EXPORT void
+libkqueue_drain_pending_close(void)
+{
+}
