@@ -1,0 +1,92 @@
+# kqueue for Linux: top-level build, test VM and checks.
+#
+#   make                  kqueue.ko for each target kernel (6.1 and 6.12), the
+#                         shim, the selftests, the demo and the VM's module loader
+#   make KVER=<release>   the module for one kernel only (or KDIR=<headers dir>)
+#   make check            install dependencies, build, run the selftests in a VM
+#                         on every target kernel; ends "N passed, N failed, N skipped"
+#   make demo             run build/demo/kq-echo-demo in a VM on 6.1
+#   make vm-shell CMD=..  any command in the VM (see scripts/kq-vm)
+#
+# CI=true turns warnings into errors.
+
+TOP		:= $(CURDIR)
+BUILD		:= $(TOP)/build
+SERIES		?= 6.1 6.12
+KMOD_SRC	?= $(TOP)/kmod
+KERNEL_CACHE	?= /var/cache/kqueue-linux/kernels
+export KQ_KERNEL_CACHE := $(KERNEL_CACHE)
+
+# Target kernels: one given by KVER or KDIR, else the newest cached of each series.
+ifneq ($(KDIR),)
+KVER		?= $(shell cat $(KDIR)/include/config/kernel.release)
+endif
+ifneq ($(KVER),)
+KVERS		:= $(KVER)
+else
+KVERS		:= $(foreach s,$(SERIES),$(shell scripts/kernel-info $s kver 2>/dev/null))
+endif
+# Headers of a kernel: KDIR, else the cache (scripts/fetch-kernel), else installed ones.
+kdir = $(or $(KDIR),$(wildcard $(KERNEL_CACHE)/$1/usr/src/linux-headers-$1),/lib/modules/$1/build)
+
+NO_WARNINGS	:= $(TOP)/scripts/no-warnings
+CFLAGS		?= -O2 -g
+CFLAGS		+= -Wall -Wextra
+ifeq ($(CI),true)
+CFLAGS		+= -Werror
+endif
+
+KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
+LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
+
+.PHONY: all modules shim selftests demo-prog loader check demo vm-shell clean
+all: modules shim selftests demo-prog loader
+
+# Two kernels build from one source: each gets build/<kver>/kmod/ with links
+# to the sources, and kbuild writes its objects there.
+modules: $(KVERS:%=$(BUILD)/%/kmod/kqueue.ko)
+ifeq ($(strip $(KVERS)),)
+	@echo "No target kernel found: run scripts/install-deps (or give KVER/KDIR)" >&2; exit 1
+endif
+
+$(BUILD)/%/kmod/kqueue.ko: FORCE
+	@mkdir -p $(@D)
+	@find $(@D) -maxdepth 1 -xtype l -delete
+	@ln -sf $(wildcard $(KMOD_SRC)/*.c $(KMOD_SRC)/*.h $(KMOD_SRC)/Kbuild) $(@D)/
+	$(NO_WARNINGS) $(MAKE) -C $(call kdir,$*) M=$(@D) KQ_TOP=$(TOP) W=1 modules
+
+shim:
+	$(NO_WARNINGS) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim
+
+selftests: shim $(KSFT_HDRS)
+	$(NO_WARNINGS) $(MAKE) -C selftests KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim OUTPUT=$(BUILD)/selftests
+
+demo-prog: shim
+	$(NO_WARNINGS) $(MAKE) -C demo O=$(BUILD)/demo SHIM_O=$(BUILD)/shim
+
+loader: $(BUILD)/tools/kq-load
+$(BUILD)/tools/kq-load: tools/kq-load.c
+	@mkdir -p $(@D)
+	$(NO_WARNINGS) $(CC) $(CFLAGS) -o $@ $< -lkmod
+
+# The kselftest framework headers come from Debian's kernel source, never from git.
+$(KSFT_HDRS) &: $(LINUX_SOURCE)
+	@mkdir -p $(BUILD)/kselftest
+	tar -xJf $< -C $(BUILD)/kselftest --strip-components=4 --touch \
+		$(patsubst %,linux-source-6.1/tools/testing/selftests/%,$(notdir $(KSFT_HDRS)))
+
+check:
+	scripts/install-deps
+	$(MAKE) all
+	scripts/kq-check $(SERIES)
+
+demo: all
+	scripts/kq-vm --kernel 6.1 -- kq-echo-demo
+
+vm-shell: all
+	scripts/kq-vm --kernel $(firstword $(SERIES)) --share $(TOP) -- $(or $(CMD),sh -c 'uname -a; lsmod')
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:
