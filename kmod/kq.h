@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kqueue for Linux: the engine's shared definitions.
+ *
+ * Objects:
+ *   struct kq        one per open of /dev/kqueue
+ *   struct knote     one per (kq, ident, filter); fd knotes hold a file ref
+ *   struct kq_owner  one per files_struct that opened a kqueue: lets a
+ *                    close() find the kqueues whose knotes must go
+ *
+ * Lock order (outermost first); the rules live here because kq_knote.c,
+ * kq_kevent.c and kq_close.c all take these locks:
+ *
+ *   owner->lock           list of an owner's kqueues (kq_close.c)
+ *     kq->mtx             registration, scans, detach; may sleep
+ *       kq_nest_mutex     graph of kqueues watching kqueues (kq_nest.c)
+ *         pipe->mutex,    taken by filters reading the file's state
+ *         source wq lock  (add/remove_wait_queue, taken inside ->poll)
+ *           kq->lock      irq-safe spinlock: the active queue, knote
+ *                         status bits and pending counts.  Wait-queue
+ *                         callbacks and hrtimers take it with the source
+ *                         lock already held, so kq->lock is never held
+ *                         while a wait-queue lock is taken, and never
+ *                         held while waking kq->poll_wait.
+ *             kq->wq.lock waking threads sleeping in kevent()
+ *
+ * kq->poll_wait (pollers of the kqueue itself: poll, epoll, other kqueues)
+ * is woken with no kq lock held.  A knote activated from another kqueue's
+ * or an epoll's poll_wait defers that wakeup to an irq_work, so chains of
+ * kqueues and epolls never take one poll_wait lock inside another
+ * (kq_nest.c).
+ */
+#ifndef KQ_H
+#define KQ_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/poll.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/refcount.h>
+#include <linux/kqueue.h>
+
+struct kq_owner;
+struct knote;
+struct kq_nest_link;
+
+struct kq {
+	struct mutex mtx;
+	spinlock_t lock;
+	struct list_head active;	/* queued knotes, under lock */
+	unsigned int nactive;		/* length of active, under lock */
+	wait_queue_head_t wq;		/* threads in kevent() */
+	wait_queue_head_t poll_wait;	/* pollers of this kqueue */
+	struct irq_work poll_work;	/* deferred poll_wait wakeup */
+
+	struct hlist_head *table;	/* knotes by key, under mtx */
+	unsigned int hbits;
+	unsigned int nknotes;
+
+	struct kq_owner *owner;
+	struct list_head owner_link;	/* in owner->kqs */
+	struct file *file;
+	bool closing;			/* set once at release, under lock */
+	bool orphaned;			/* owner's file table is gone */
+
+	struct list_head watching;	/* kq_nest_link.watching_link */
+	struct list_head watchers;	/* kq_nest_link.watchers_link */
+};
+
+/* knote status bits, under kq->lock */
+#define KN_ACTIVE	0x01	/* condition may hold: evaluate at harvest */
+#define KN_QUEUED	0x02	/* on kq->active or a scan's private list */
+#define KN_DISABLED	0x04	/* EV_DISABLE or EV_DISPATCH after delivery */
+#define KN_DETACHED	0x08	/* being freed: callbacks must not queue */
+
+struct kq_pollwait {
+	struct list_head link;		/* in kn->fd.pwqs */
+	struct knote *kn;
+	wait_queue_head_t *whead;	/* NULL once POLLFREE detached it */
+	wait_queue_entry_t wait;
+};
+
+struct knote {
+	struct kq *kq;
+	struct hlist_node hnode;	/* kq->table, under mtx */
+	struct list_head alink;		/* active queue, under lock */
+	const struct kq_filter *fop;
+	struct file *file;		/* fd filters: a reference */
+
+	u64 ident;
+	s16 filter;
+	u16 flags;			/* EV_ONESHOT|CLEAR|DISPATCH|RECEIPT */
+	u32 sfflags;			/* fflags as registered */
+	s64 sdata;			/* data as registered */
+	u64 udata;
+	unsigned int status;
+	bool forced;			/* EV_FORCEONESHOT: report at next harvest */
+	bool defer_wake;		/* source is a kqueue or an epoll */
+
+	union {
+		struct {
+			struct list_head pwqs;
+			__poll_t events;
+			int error;	/* allocation failed in queue proc */
+		} fd;
+		struct {
+			struct hrtimer timer;
+			u64 count;	/* expirations not yet delivered */
+			ktime_t period;	/* 0: one shot */
+		} timer;
+		struct {
+			u32 fflags;	/* stored value */
+			bool triggered;
+		} user;
+	};
+	struct kq_nest_link *nest;	/* when ident is another kqueue */
+};
+
+/* The kevent record in kernel form: both user layouts map onto it. */
+struct kq_kev {
+	u64 ident;
+	s16 filter;
+	u16 flags;
+	u32 fflags;
+	s64 data;
+	u64 udata;
+	u64 ext[4];
+	void __user *uscratch;	/* harvest: the caller's slot, for TIOCINQ */
+};
+
+struct kq_filter {
+	const char *name;
+	bool isfd;
+	/* new knote: validate kev, hook the source; kq->mtx held */
+	int (*attach)(struct knote *kn, const struct kq_kev *kev);
+	/* unhook; kq->mtx held, may sleep */
+	void (*detach)(struct knote *kn);
+	/* EV_ADD on an existing knote: take the new parameters */
+	int (*modify)(struct knote *kn, const struct kq_kev *kev);
+	/*
+	 * Harvest: decide whether to report and fill data/fflags/EOF.
+	 * Called with kq->mtx held, kq->lock not held; KN_QUEUED clear.
+	 * Returns true to report.  Clears KN_ACTIVE itself when the
+	 * condition is consumed (edge) or found false.
+	 */
+	bool (*event)(struct knote *kn, struct kq_kev *out);
+};
+
+extern const struct kq_filter kq_filter_read;
+extern const struct kq_filter kq_filter_write;
+extern const struct kq_filter kq_filter_empty;
+extern const struct kq_filter kq_filter_except;
+extern const struct kq_filter kq_filter_timer;
+extern const struct kq_filter kq_filter_user;
+extern const struct kq_filter kq_filter_libkqueue;
+
+extern const struct file_operations kq_fops;
+
+static inline bool kq_is_kqueue_file(const struct file *file)
+{
+	return file->f_op == &kq_fops;
+}
+
+/* kq_knote.c */
+int kq_table_init(struct kq *kq);
+void kq_table_free(struct kq *kq);
+struct knote *kq_knote_find(struct kq *kq, s16 filter, u64 ident,
+			    struct file *file);
+struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
+			     const struct kq_filter *fop, struct file *file);
+void kq_knote_insert(struct kq *kq, struct knote *kn);
+void kq_knote_drop(struct knote *kn);
+void kq_knote_drop_all(struct kq *kq, bool fd_only);
+void kq_knote_activate(struct knote *kn);
+void kq_knote_activate_from(struct knote *kn, bool deferred);
+bool kq_knote_queue_locked(struct knote *kn);
+void kq_knote_free(struct knote *kn);
+int kq_knote_cache_init(void);
+void kq_knote_cache_exit(void);
+void kq_knote_dequeue_locked(struct knote *kn);
+void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
+			 struct file *file);
+struct hlist_head *kq_bucket_for_file(struct kq *kq, struct file *file);
+
+/* kq_kevent.c */
+long kq_ioctl_kevent(struct kq *kq, void __user *uarg);
+unsigned int kq_pending(struct kq *kq);
+
+/* kq_nest.c */
+void kq_wake_pollers(struct kq *kq);
+void kq_wake_pollers_deferred(struct kq *kq);
+bool kq_file_is_aggregator(struct file *file);
+void kq_poll_work_fn(struct irq_work *work);
+int kq_nest_attach(struct knote *kn, struct kq *inner);
+void kq_nest_detach(struct knote *kn);
+
+/* kq_close.c */
+int kq_owner_attach(struct kq *kq);
+void kq_owner_detach(struct kq *kq);
+void kq_owner_fd_knote(struct kq *kq, int delta);
+bool kq_owner_is_current(struct kq *kq);
+bool kq_owner_is(struct kq *kq, fl_owner_t files);
+int kq_close_tracking_init(void);
+void kq_close_tracking_exit(void);
+
+/* kq_fdinfo.c */
+void kq_show_fdinfo(struct seq_file *m, struct file *file);
+
+/* kq_timer.c */
+extern unsigned int kq_max_timers;
+int kq_timer_init(void);
+
+/* module-wide counters (kq_main.c) */
+extern atomic_t kq_live_kqueues;
+extern atomic_t kq_live_knotes;
+
+#endif /* KQ_H */

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Descriptor lifetime: close(fd) drops that descriptor's knotes in every
+ * kqueue of the process before close() returns (reference §4).
+ *
+ * Descriptor knotes hold a reference on their file, as on FreeBSD, so a
+ * watched socket would otherwise stay open after close().  A module cannot
+ * use epoll's __fput hook; instead a kprobe on the close path (filp_flush
+ * where it exists, 6.7+, which every close path calls; filp_close before
+ * that) sees (file, files).  The probe runs in atomic context: it only
+ * checks whether these files own a kqueue with descriptor knotes and
+ * queues a task_work.  The task_work runs before the closing task returns
+ * to userland and drops the knotes whose ident no longer maps to their
+ * file; a dup() of the same file keeps its own knotes.
+ *
+ * When the file table itself is torn down (exit, last reference), every
+ * descriptor knote of its kqueues goes, and those kqueues become orphans.
+ * Without the probe, kevent() still never reports a stale descriptor
+ * (kq_kevent.c revalidates at harvest), but the file stays referenced
+ * until then.
+ */
+#include <linux/kprobes.h>
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <linux/fdtable.h>
+#include <linux/task_work.h>
+#include <linux/workqueue.h>
+#include <linux/sched.h>
+#include "kq.h"
+
+struct kq_owner {
+	struct hlist_node node;		/* kq_owners, RCU readers */
+	struct files_struct *files;	/* identity; not dereferenced once dead */
+	struct mutex lock;		/* kqs */
+	struct list_head kqs;
+	refcount_t ref;
+	atomic_t nfd;			/* descriptor knotes in its kqueues */
+	atomic_t dead;
+	struct callback_head teardown_cb;
+	struct work_struct teardown_work;
+	struct rcu_head rcu;
+};
+
+struct kq_sweep {
+	struct callback_head cb;
+	struct kq_owner *owner;
+	struct file *file;		/* compared only, never dereferenced */
+};
+
+static DEFINE_SPINLOCK(kq_owners_lock);
+static DEFINE_HASHTABLE(kq_owners, 8);
+static atomic_t kq_nr_owners = ATOMIC_INIT(0);
+static bool kq_probe_active;
+
+static struct kq_owner *kq_owner_lookup_rcu(struct files_struct *files)
+{
+	struct kq_owner *o;
+
+	hash_for_each_possible_rcu(kq_owners, o, node, (unsigned long)files)
+		if (o->files == files)
+			return o;
+	return NULL;
+}
+
+static void kq_owner_unhash(struct kq_owner *o)
+{
+	spin_lock(&kq_owners_lock);
+	if (!hlist_unhashed(&o->node)) {
+		hash_del_rcu(&o->node);
+		atomic_dec(&kq_nr_owners);
+	}
+	spin_unlock(&kq_owners_lock);
+}
+
+static void kq_owner_put(struct kq_owner *o)
+{
+	if (!refcount_dec_and_test(&o->ref))
+		return;
+	kq_owner_unhash(o);
+	kfree_rcu(o, rcu);
+}
+
+static void kq_owner_teardown(struct kq_owner *o)
+{
+	struct kq *kq;
+
+	mutex_lock(&o->lock);
+	list_for_each_entry(kq, &o->kqs, owner_link) {
+		mutex_lock(&kq->mtx);
+		kq_knote_drop_all(kq, true);
+		WRITE_ONCE(kq->orphaned, true);
+		mutex_unlock(&kq->mtx);
+		wake_up_all(&kq->wq);
+	}
+	mutex_unlock(&o->lock);
+	kq_owner_put(o);
+}
+
+static void kq_owner_teardown_cb(struct callback_head *cb)
+{
+	kq_owner_teardown(container_of(cb, struct kq_owner, teardown_cb));
+}
+
+static void kq_owner_teardown_work(struct work_struct *w)
+{
+	kq_owner_teardown(container_of(w, struct kq_owner, teardown_work));
+}
+
+int kq_owner_attach(struct kq *kq)
+{
+	struct files_struct *files = current->files;
+	struct kq_owner *o, *fresh;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return -ENOMEM;
+	spin_lock(&kq_owners_lock);
+	o = kq_owner_lookup_rcu(files);
+	if (o && !refcount_inc_not_zero(&o->ref))
+		o = NULL;
+	if (!o) {
+		o = fresh;
+		fresh = NULL;
+		o->files = files;
+		mutex_init(&o->lock);
+		INIT_LIST_HEAD(&o->kqs);
+		refcount_set(&o->ref, 1);
+		hash_add_rcu(kq_owners, &o->node, (unsigned long)files);
+		atomic_inc(&kq_nr_owners);
+	}
+	spin_unlock(&kq_owners_lock);
+	kfree(fresh);
+
+	mutex_lock(&o->lock);
+	list_add(&kq->owner_link, &o->kqs);
+	mutex_unlock(&o->lock);
+	kq->owner = o;
+	return 0;
+}
+
+void kq_owner_detach(struct kq *kq)
+{
+	struct kq_owner *o = kq->owner;
+
+	mutex_lock(&o->lock);
+	list_del(&kq->owner_link);
+	mutex_unlock(&o->lock);
+	kq_owner_put(o);
+}
+
+void kq_owner_fd_knote(struct kq *kq, int delta)
+{
+	atomic_add(delta, &kq->owner->nfd);
+}
+
+bool kq_owner_is(struct kq *kq, fl_owner_t files)
+{
+	return kq->owner->files == files;
+}
+
+/* kevent() is only for the process (file table) that created the kqueue. */
+bool kq_owner_is_current(struct kq *kq)
+{
+	return !READ_ONCE(kq->orphaned) && !atomic_read(&kq->owner->dead) &&
+	       kq->owner->files == current->files;
+}
+
+static void kq_sweep_fn(struct callback_head *cb)
+{
+	struct kq_sweep *sw = container_of(cb, struct kq_sweep, cb);
+	struct kq_owner *o = sw->owner;
+	struct kq *kq;
+
+	if (current->files == o->files && !atomic_read(&o->dead)) {
+		mutex_lock(&o->lock);
+		list_for_each_entry(kq, &o->kqs, owner_link) {
+			mutex_lock(&kq->mtx);
+			kq_drop_file_knotes(kq, current->files, sw->file);
+			mutex_unlock(&kq->mtx);
+		}
+		mutex_unlock(&o->lock);
+	}
+	kq_owner_put(o);
+	kfree(sw);
+}
+
+/* The file table is going away: drop everything, once. */
+static void kq_owner_kill(struct kq_owner *o)
+{
+	if (atomic_xchg(&o->dead, 1)) {
+		kq_owner_put(o);
+		return;
+	}
+	kq_owner_unhash(o);
+	init_task_work(&o->teardown_cb, kq_owner_teardown_cb);
+	if ((current->flags & PF_KTHREAD) ||
+	    task_work_add(current, &o->teardown_cb, TWA_RESUME)) {
+		INIT_WORK(&o->teardown_work, kq_owner_teardown_work);
+		schedule_work(&o->teardown_work);
+	}
+}
+
+static void kq_owner_sweep(struct kq_owner *o, struct file *file)
+{
+	struct kq_sweep *sw;
+
+	sw = kmalloc(sizeof(*sw), GFP_ATOMIC);
+	if (!sw)
+		goto fallback;
+	sw->owner = o;
+	sw->file = file;
+	init_task_work(&sw->cb, kq_sweep_fn);
+	if (!task_work_add(current, &sw->cb, TWA_RESUME))
+		return;
+	kfree(sw);
+fallback:
+	/* kevent() revalidates descriptors at harvest */
+	kq_owner_put(o);
+}
+
+/* Atomic context: decide and defer, nothing else. */
+static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
+{
+	struct file *file = (struct file *)regs_get_kernel_argument(regs, 0);
+	struct files_struct *files =
+		(struct files_struct *)regs_get_kernel_argument(regs, 1);
+	struct kq_owner *o;
+
+	if (likely(!atomic_read(&kq_nr_owners)) || !files || !file)
+		return 0;
+	rcu_read_lock();
+	o = kq_owner_lookup_rcu(files);
+	if (o && (!atomic_read(&o->nfd) || !refcount_inc_not_zero(&o->ref)))
+		o = NULL;
+	rcu_read_unlock();
+	if (!o)
+		return 0;
+
+	if (!atomic_read(&files->count))
+		kq_owner_kill(o);
+	else if (files == current->files && !(current->flags & PF_KTHREAD))
+		kq_owner_sweep(o, file);
+	else
+		kq_owner_put(o);
+	return 0;
+}
+NOKPROBE_SYMBOL(kq_close_probe);
+
+static struct kprobe kq_close_kp = {
+	.pre_handler = kq_close_probe,
+};
+
+int kq_close_tracking_init(void)
+{
+	static const char * const syms[] = { "filp_flush", "filp_close" };
+	unsigned int i;
+	int err = -ENOENT;
+
+	for (i = 0; i < ARRAY_SIZE(syms); i++) {
+		memset(&kq_close_kp, 0, sizeof(kq_close_kp));
+		kq_close_kp.pre_handler = kq_close_probe;
+		kq_close_kp.symbol_name = syms[i];
+		err = register_kprobe(&kq_close_kp);
+		if (!err) {
+			kq_probe_active = true;
+			pr_debug("close tracking on %s\n", syms[i]);
+			return 0;
+		}
+	}
+	pr_warn("kqueue: no probe on the close path (%d): closed descriptors are dropped at the next kevent()\n",
+		err);
+	return 0;
+}
+
+void kq_close_tracking_exit(void)
+{
+	if (kq_probe_active)
+		unregister_kprobe(&kq_close_kp);
+	/* queued sweeps hold owner references, and owners are RCU-freed */
+	rcu_barrier();
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Descriptor filters (READ, WRITE, EMPTY, EXCEPT): knotes hang on the
+ * file's poll wait queues the way epoll's items do.  The wait-queue
+ * callback runs in atomic context with the source's queue lock held: it
+ * only marks the knote active and queues it.  The condition and the data
+ * are computed at harvest, in process context (kq_fd_data.c).
+ */
+#include <linux/slab.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/pipe_fs_i.h>
+#include <net/sock.h>
+#include "kq.h"
+#include "kq_fd_data.h"
+
+static struct kmem_cache *kq_pwq_cache;
+
+struct kq_poll_table {
+	poll_table pt;
+	struct knote *kn;
+};
+
+int kq_fd_cache_init(void)
+{
+	kq_pwq_cache = KMEM_CACHE(kq_pollwait, SLAB_ACCOUNT);
+	return kq_pwq_cache ? 0 : -ENOMEM;
+}
+
+void kq_fd_cache_exit(void)
+{
+	kmem_cache_destroy(kq_pwq_cache);
+}
+
+static int kq_poll_wake(wait_queue_entry_t *wait, unsigned int mode,
+			int sync, void *key)
+{
+	struct kq_pollwait *pwq = container_of(wait, struct kq_pollwait, wait);
+	struct knote *kn = pwq->kn;
+	__poll_t mask = key_to_poll(key);
+
+	if (!mask || (mask & (kn->fd.events | POLLFREE)))
+		kq_knote_activate_from(kn, kn->defer_wake);
+
+	if (mask & POLLFREE) {
+		/*
+		 * The head is about to be freed.  Unhook; once whead is NULL
+		 * nothing protects pwq or the knote from kq_fd_detach().
+		 */
+		list_del_init(&wait->entry);
+		smp_store_release(&pwq->whead, NULL);
+	}
+	return 0;
+}
+
+static void kq_ptable_queue_proc(struct file *file, wait_queue_head_t *whead,
+				 poll_table *pt)
+{
+	struct kq_poll_table *kpt = container_of(pt, struct kq_poll_table, pt);
+	struct knote *kn = kpt->kn;
+	struct kq_pollwait *pwq;
+
+	if (kn->fd.error)
+		return;
+	pwq = kmem_cache_alloc(kq_pwq_cache, GFP_KERNEL_ACCOUNT);
+	if (!pwq) {
+		kn->fd.error = -ENOMEM;
+		return;
+	}
+	init_waitqueue_func_entry(&pwq->wait, kq_poll_wake);
+	pwq->kn = kn;
+	pwq->whead = whead;
+	add_wait_queue(whead, &pwq->wait);
+	list_add_tail(&pwq->link, &kn->fd.pwqs);
+}
+
+static void kq_fd_detach(struct knote *kn)
+{
+	struct kq_pollwait *pwq, *tmp;
+
+	list_for_each_entry_safe(pwq, tmp, &kn->fd.pwqs, link) {
+		wait_queue_head_t *whead;
+
+		/* A POLLFREE wakeup may race with us: see kq_poll_wake(). */
+		rcu_read_lock();
+		whead = smp_load_acquire(&pwq->whead);
+		if (whead)
+			remove_wait_queue(whead, &pwq->wait);
+		rcu_read_unlock();
+		list_del(&pwq->link);
+		kmem_cache_free(kq_pwq_cache, pwq);
+	}
+}
+
+static __poll_t kq_fd_interest(s16 filter)
+{
+	switch (filter) {
+	case EVFILT_READ:
+		return EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+	case EVFILT_EXCEPT:
+		return EPOLLPRI | EPOLLRDBAND | EPOLLHUP | EPOLLERR;
+	default:
+		return EPOLLOUT | EPOLLWRNORM | EPOLLHUP | EPOLLERR;
+	}
+}
+
+static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
+{
+	struct kq_poll_table kpt;
+	int err;
+
+	err = kq_fd_validate(kn->file, kev);
+	if (err)
+		return err;
+	INIT_LIST_HEAD(&kn->fd.pwqs);
+	kn->fd.events = kq_fd_interest(kn->filter);
+	kn->defer_wake = kq_file_is_aggregator(kn->file);
+
+	if (kq_is_kqueue_file(kn->file)) {
+		err = kq_nest_attach(kn, kn->file->private_data);
+		if (err)
+			return err;
+	}
+
+	init_poll_funcptr(&kpt.pt, kq_ptable_queue_proc);
+	kpt.pt._key = kn->fd.events;
+	kpt.kn = kn;
+	vfs_poll(kn->file, &kpt.pt);
+	if (kn->fd.error) {
+		err = kn->fd.error;
+		kq_fd_detach(kn);
+		if (kn->nest)
+			kq_nest_detach(kn);
+		return err;
+	}
+	/* Evaluate at the next harvest: a condition already true is reported. */
+	kn->status |= KN_ACTIVE;
+	return 0;
+}
+
+static int kq_fd_modify(struct knote *kn, const struct kq_kev *kev)
+{
+	int err = kq_fd_validate(kn->file, kev);
+
+	if (err)
+		return err;
+	kn->sfflags = kev->fflags;
+	kn->sdata = kev->data;
+	spin_lock_irq(&kn->kq->lock);
+	kn->status |= KN_ACTIVE;
+	spin_unlock_irq(&kn->kq->lock);
+	return 0;
+}
+
+static bool kq_fd_event(struct knote *kn, struct kq_kev *out)
+{
+	__poll_t mask;
+
+	/* Clear first: a wakeup racing with the poll below re-queues. */
+	spin_lock_irq(&kn->kq->lock);
+	kn->status &= ~KN_ACTIVE;
+	spin_unlock_irq(&kn->kq->lock);
+
+	mask = vfs_poll(kn->file, NULL);
+	if (!kq_fd_ready(kn, mask, out))
+		return false;
+	/* Level-triggered: stays active, re-checked at the next harvest. */
+	if (!(kn->flags & EV_CLEAR)) {
+		spin_lock_irq(&kn->kq->lock);
+		kn->status |= KN_ACTIVE;
+		spin_unlock_irq(&kn->kq->lock);
+	}
+	return true;
+}
+
+const struct kq_filter kq_filter_read = {
+	.name = "EVFILT_READ", .isfd = true,
+	.attach = kq_fd_attach, .detach = kq_fd_detach,
+	.modify = kq_fd_modify, .event = kq_fd_event,
+};
+
+const struct kq_filter kq_filter_write = {
+	.name = "EVFILT_WRITE", .isfd = true,
+	.attach = kq_fd_attach, .detach = kq_fd_detach,
+	.modify = kq_fd_modify, .event = kq_fd_event,
+};
+
+const struct kq_filter kq_filter_empty = {
+	.name = "EVFILT_EMPTY", .isfd = true,
+	.attach = kq_fd_attach, .detach = kq_fd_detach,
+	.modify = kq_fd_modify, .event = kq_fd_event,
+};
+
+const struct kq_filter kq_filter_except = {
+	.name = "EVFILT_EXCEPT", .isfd = true,
+	.attach = kq_fd_attach, .detach = kq_fd_detach,
+	.modify = kq_fd_modify, .event = kq_fd_event,
+};

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What BSD reports for a descriptor: readiness from the file's poll mask,
+ * and the exact byte counts in data (reference §3) read from the socket,
+ * pipe, file or tty itself.  Runs at harvest in process context.
+ */
+#include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/major.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/termios.h>
+#include <linux/udp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <net/af_unix.h>
+#include "kq_fd_data.h"
+
+static bool kq_is_tcp(const struct sock *sk)
+{
+	return sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP &&
+	       (sk->sk_family == AF_INET || sk->sk_family == AF_INET6);
+}
+
+static bool kq_is_udp(const struct sock *sk)
+{
+	return sk->sk_type == SOCK_DGRAM &&
+	       (sk->sk_protocol == IPPROTO_UDP ||
+		sk->sk_protocol == IPPROTO_UDPLITE) &&
+	       (sk->sk_family == AF_INET || sk->sk_family == AF_INET6);
+}
+
+static s64 kq_queue_bytes(struct sk_buff_head *q)
+{
+	struct sk_buff *skb;
+	unsigned long flags;
+	s64 n = 0;
+
+	spin_lock_irqsave(&q->lock, flags);
+	skb_queue_walk(q, skb)
+		n += skb->len;
+	spin_unlock_irqrestore(&q->lock, flags);
+	return n;
+}
+
+/* Bytes a read could return now: BSD's sbavail(). */
+static s64 kq_sock_readable(struct sock *sk)
+{
+	if (kq_is_tcp(sk))
+		return tcp_inq(sk);
+	if (sk->sk_family == AF_UNIX && sk->sk_type != SOCK_DGRAM)
+		return unix_inq_len(sk);
+	if (kq_is_udp(sk))
+		return kq_queue_bytes(&udp_sk(sk)->reader_queue) +
+		       kq_queue_bytes(&sk->sk_receive_queue);
+	return kq_queue_bytes(&sk->sk_receive_queue);
+}
+
+static s64 kq_sock_writable(struct sock *sk)
+{
+	if (sk->sk_type == SOCK_STREAM && kq_is_tcp(sk))
+		return max(sk_stream_wspace(sk), 0);
+	return max(READ_ONCE(sk->sk_sndbuf) - sk_wmem_alloc_get(sk), 0);
+}
+
+/* Bytes queued for sending and not yet acknowledged / consumed. */
+static s64 kq_sock_unsent(struct sock *sk)
+{
+	if (kq_is_tcp(sk))
+		return READ_ONCE(tcp_sk(sk)->write_seq) -
+		       READ_ONCE(tcp_sk(sk)->snd_una);
+	return sk_wmem_alloc_get(sk);
+}
+
+static bool kq_sock_connected(struct socket *sock)
+{
+	if (sock->type != SOCK_STREAM && sock->type != SOCK_SEQPACKET)
+		return true;
+	return sock->state == SS_CONNECTED || sock->state == SS_DISCONNECTING;
+}
+
+static s64 kq_pipe_bytes(struct pipe_inode_info *pipe)
+{
+	unsigned int i;
+	s64 n = 0;
+
+	mutex_lock(&pipe->mutex);
+	for (i = pipe->tail; i != pipe->head; i++)
+		n += pipe->bufs[i & (pipe->ring_size - 1)].len;
+	mutex_unlock(&pipe->mutex);
+	return n;
+}
+
+static s64 kq_pipe_space(struct pipe_inode_info *pipe)
+{
+	unsigned int used;
+
+	mutex_lock(&pipe->mutex);
+	used = pipe->head - pipe->tail;
+	mutex_unlock(&pipe->mutex);
+	return used >= pipe->max_usage ? 0 :
+	       (s64)(pipe->max_usage - used) * PAGE_SIZE;
+}
+
+static bool kq_is_tty(struct inode *inode)
+{
+	unsigned int major = imajor(inode);
+
+	if (!S_ISCHR(inode->i_mode))
+		return false;
+	return major == TTY_MAJOR || major == TTYAUX_MAJOR ||
+	       major == PTY_MASTER_MAJOR || major == PTY_SLAVE_MAJOR ||
+	       (major >= UNIX98_PTY_MASTER_MAJOR &&
+		major < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT);
+}
+
+/*
+ * A tty's input count is private to its line discipline; TIOCINQ is the
+ * only interface to it, and it writes to user memory.  The caller's event
+ * slot (about to be overwritten anyway) serves as that memory.
+ */
+static s64 kq_tty_readable(struct file *file, struct kq_kev *out)
+{
+	int __user *slot = out->uscratch;
+	int n = 0;
+
+	if (!slot || !file->f_op->unlocked_ioctl)
+		return 0;
+	if (file->f_op->unlocked_ioctl(file, TIOCINQ, (unsigned long)slot))
+		return 0;
+	if (get_user(n, slot))
+		return 0;
+	return n;
+}
+
+int kq_fd_validate(struct file *file, const struct kq_kev *kev)
+{
+	struct inode *inode = file_inode(file);
+	struct socket *sock = sock_from_file(file);
+
+	switch (kev->filter) {
+	case EVFILT_EMPTY:
+		if (!sock)
+			return -EINVAL;
+		break;
+	case EVFILT_EXCEPT:
+		if (kev->fflags & ~NOTE_OOB)
+			return -EINVAL;
+		break;
+	case EVFILT_WRITE:
+		/* BSD: a pipe whose reader is gone refuses the watch. */
+		if (S_ISFIFO(inode->i_mode) && file->private_data &&
+		    (file->f_mode & FMODE_WRITE) &&
+		    !READ_ONCE(((struct pipe_inode_info *)
+				file->private_data)->readers))
+			return -EPIPE;
+		break;
+	}
+	return 0;
+}
+
+static s64 kq_lowat(struct knote *kn)
+{
+	return (kn->sfflags & NOTE_LOWAT) && kn->sdata > 0 ? kn->sdata : 1;
+}
+
+static bool kq_sock_ready(struct knote *kn, struct socket *sock,
+			  __poll_t mask, struct kq_kev *out)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	if (!sk)
+		return mask & kn->fd.events;
+	err = READ_ONCE(sk->sk_err);
+
+	switch (kn->filter) {
+	case EVFILT_READ:
+		if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
+			out->data = READ_ONCE(sk->sk_ack_backlog);
+			return out->data > 0;
+		}
+		out->data = kq_sock_readable(sk);
+		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) {
+			out->flags |= EV_EOF;
+			out->fflags = err;
+			return true;
+		}
+		return out->data >= kq_lowat(kn) || err;
+	case EVFILT_WRITE:
+		if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
+			return false;
+		out->data = kq_sock_writable(sk);
+		if ((READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
+		    (mask & EPOLLHUP)) {
+			out->flags |= EV_EOF;
+			out->fflags = err;
+			return kq_sock_connected(sock) ||
+			       (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
+		}
+		if (!kq_sock_connected(sock))
+			return false;
+		if (!(mask & EPOLLOUT))
+			return false;
+		return out->data >= kq_lowat(kn);
+	case EVFILT_EMPTY:
+		out->data = kq_sock_unsent(sk);
+		if (out->data && sk->sk_socket)
+			/* ask the protocol for a write-space wakeup on ACK */
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
+			out->flags |= EV_EOF;
+		return out->data == 0 && kq_sock_connected(sock);
+	case EVFILT_EXCEPT:
+		out->data = 0;
+		return (kn->sfflags & NOTE_OOB) && (mask & EPOLLPRI);
+	}
+	return false;
+}
+
+static bool kq_pipe_ready(struct knote *kn, struct pipe_inode_info *pipe,
+			  __poll_t mask, struct kq_kev *out)
+{
+	switch (kn->filter) {
+	case EVFILT_READ:
+		out->data = kq_pipe_bytes(pipe);
+		if (mask & EPOLLHUP) {
+			out->flags |= EV_EOF;
+			return true;
+		}
+		return out->data >= kq_lowat(kn);
+	case EVFILT_WRITE:
+		out->data = kq_pipe_space(pipe);
+		if (!READ_ONCE(pipe->readers)) {
+			out->flags |= EV_EOF;
+			return true;
+		}
+		return (mask & EPOLLOUT) &&
+		       out->data >= ((kn->sfflags & NOTE_LOWAT) ?
+				     kq_lowat(kn) : PIPE_BUF);
+	}
+	return false;
+}
+
+bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out)
+{
+	struct file *file = kn->file;
+	struct inode *inode = file_inode(file);
+	struct socket *sock;
+
+	out->data = 0;
+	out->fflags = 0;
+
+	sock = sock_from_file(file);
+	if (sock)
+		return kq_sock_ready(kn, sock, mask, out);
+
+	if (S_ISFIFO(inode->i_mode) && file->private_data &&
+	    (kn->filter == EVFILT_READ || kn->filter == EVFILT_WRITE))
+		return kq_pipe_ready(kn, file->private_data, mask, out);
+
+	if (kq_is_kqueue_file(file)) {
+		if (kn->filter != EVFILT_READ)
+			return false;
+		out->data = kq_pending(file->private_data);
+		return out->data > 0;
+	}
+
+	if (S_ISREG(inode->i_mode)) {
+		if (kn->filter == EVFILT_READ) {
+			out->data = i_size_read(inode) - file->f_pos;
+			return out->data != 0;
+		}
+		return kn->filter == EVFILT_WRITE;
+	}
+
+	switch (kn->filter) {
+	case EVFILT_READ:
+		if (mask & EPOLLHUP)
+			out->flags |= EV_EOF;
+		if (!(mask & (EPOLLIN | EPOLLRDNORM | EPOLLHUP)))
+			return false;
+		if (kq_is_tty(inode) && (mask & EPOLLIN))
+			out->data = kq_tty_readable(file, out);
+		return true;
+	case EVFILT_WRITE:
+		if (mask & (EPOLLHUP | EPOLLERR))
+			out->flags |= EV_EOF;
+		return mask & (EPOLLOUT | EPOLLWRNORM | EPOLLHUP | EPOLLERR);
+	case EVFILT_EXCEPT:
+		return (kn->sfflags & NOTE_OOB) && (mask & EPOLLPRI);
+	}
+	return false;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Readiness and exact data of descriptor filters, per file type. */
+#ifndef KQ_FD_DATA_H
+#define KQ_FD_DATA_H
+
+#include "kq.h"
+
+int kq_fd_validate(struct file *file, const struct kq_kev *kev);
+bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out);
+int kq_fd_cache_init(void);
+void kq_fd_cache_exit(void);
+
+#endif /* KQ_FD_DATA_H */

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kevent(): apply the changelist in order, then wait for and harvest
+ * events, with FreeBSD's semantics (kern_event.c: kqueue_register,
+ * kqueue_scan).  The caller's 32- or 64-byte records are read and written
+ * in place.
+ */
+#include <linux/uaccess.h>
+#include <linux/file.h>
+#include <linux/fdtable.h>
+#include <linux/sched/signal.h>
+#include <linux/hrtimer.h>
+#include <linux/time64.h>
+#include "kq.h"
+
+struct kq_call {
+	struct kq *kq;
+	u8 __user *changes;
+	u8 __user *events;
+	int nchanges;
+	int nevents;
+	unsigned int recsize;
+};
+
+static const struct kq_filter *kq_filter_of(s16 filter)
+{
+	switch (filter) {
+	case EVFILT_READ:
+		return &kq_filter_read;
+	case EVFILT_WRITE:
+		return &kq_filter_write;
+	case EVFILT_EMPTY:
+		return &kq_filter_empty;
+	case EVFILT_EXCEPT:
+		return &kq_filter_except;
+	case EVFILT_TIMER:
+		return &kq_filter_timer;
+	case EVFILT_USER:
+		return &kq_filter_user;
+	}
+	return NULL;
+}
+
+static int kq_read_record(const struct kq_call *c, int i, struct kq_kev *kev)
+{
+	struct kq_kevent64 rec = {};
+
+	if (copy_from_user(&rec, c->changes + (size_t)i * c->recsize,
+			   c->recsize))
+		return -EFAULT;
+	kev->ident = rec.ident;
+	kev->filter = rec.filter;
+	kev->flags = rec.flags;
+	kev->fflags = rec.fflags;
+	kev->data = rec.data;
+	kev->udata = rec.udata;
+	memcpy(kev->ext, rec.ext, sizeof(kev->ext));
+	return 0;
+}
+
+static int kq_write_record(const struct kq_call *c, int i,
+			   const struct kq_kev *kev)
+{
+	struct kq_kevent64 rec = {
+		.ident = kev->ident, .filter = kev->filter,
+		.flags = kev->flags, .fflags = kev->fflags,
+		.data = kev->data, .udata = kev->udata,
+	};
+
+	memcpy(rec.ext, kev->ext, sizeof(rec.ext));
+	if (copy_to_user(c->events + (size_t)i * c->recsize, &rec,
+			 c->recsize))
+		return -EFAULT;
+	return 0;
+}
+
+static void kq_set_disabled(struct knote *kn, bool disable)
+{
+	struct kq *kq = kn->kq;
+	bool queued = false;
+
+	spin_lock_irq(&kq->lock);
+	if (disable) {
+		kn->status |= KN_DISABLED;
+		kq_knote_dequeue_locked(kn);
+	} else {
+		kn->status &= ~KN_DISABLED;
+		/* descriptor filters: re-evaluate the condition at harvest */
+		if (kn->fop->isfd)
+			kn->status |= KN_ACTIVE;
+		if (kn->status & KN_ACTIVE)
+			queued = kq_knote_queue_locked(kn);
+	}
+	spin_unlock_irq(&kq->lock);
+	if (queued)
+		kq_wake_pollers(kq);
+}
+
+static void kq_queue_if_active(struct knote *kn)
+{
+	struct kq *kq = kn->kq;
+	bool queued = false;
+
+	spin_lock_irq(&kq->lock);
+	if (kn->status & KN_ACTIVE)
+		queued = kq_knote_queue_locked(kn);
+	spin_unlock_irq(&kq->lock);
+	if (queued)
+		kq_wake_pollers(kq);
+}
+
+static int kq_add(struct kq *kq, const struct kq_kev *kev,
+		  const struct kq_filter *fop, struct file *file)
+{
+	struct knote *kn;
+	int err;
+
+	kn = kq_knote_alloc(kq, kev, fop, file);
+	if (!kn)
+		return -ENOMEM;
+	err = fop->attach(kn, kev);
+	if (err) {
+		kq_knote_free(kn);
+		return err;
+	}
+	kq_knote_insert(kq, kn);
+	if (kev->flags & EV_DISABLE)
+		kn->status |= KN_DISABLED;
+	kq_queue_if_active(kn);
+	return 0;
+}
+
+/* An existing knote: BSD's "touch" (every change but EV_DELETE). */
+static int kq_modify(struct knote *kn, const struct kq_kev *kev)
+{
+	int err;
+
+	if (!(kev->flags & EV_KEEPUDATA))
+		kn->udata = kev->udata;
+	err = kn->fop->modify(kn, kev);
+	if (err)
+		return err;
+	if (kev->flags & EV_FORCEONESHOT) {
+		kn->flags |= EV_ONESHOT;
+		kn->forced = true;
+		spin_lock_irq(&kn->kq->lock);
+		kn->status |= KN_ACTIVE;
+		spin_unlock_irq(&kn->kq->lock);
+	}
+	if (kev->flags & EV_DISABLE)
+		kq_set_disabled(kn, true);
+	else if (kev->flags & EV_ENABLE)
+		kq_set_disabled(kn, false);
+	kq_queue_if_active(kn);
+	return 0;
+}
+
+/* Apply one change; kq->mtx held. */
+static int kq_register(struct kq *kq, const struct kq_kev *kev)
+{
+	const struct kq_filter *fop = kq_filter_of(kev->filter);
+	struct file *file = NULL;
+	struct knote *kn;
+	int err;
+
+	if (!fop)
+		return -EINVAL;
+	if ((kev->flags & (EV_ENABLE | EV_DISABLE)) ==
+	    (EV_ENABLE | EV_DISABLE))
+		return -EINVAL;
+	if ((kev->flags & (EV_ADD | EV_KEEPUDATA)) ==
+	    (EV_ADD | EV_KEEPUDATA))
+		return -EINVAL;
+	if (fop->isfd) {
+		if (kev->ident > INT_MAX)
+			return -EBADF;
+		file = fget(kev->ident);
+		if (!file)
+			return -EBADF;
+	}
+
+	kn = kq_knote_find(kq, kev->filter, kev->ident, file);
+	if (!kn) {
+		err = (kev->flags & EV_ADD) ? kq_add(kq, kev, fop, file) :
+					      -ENOENT;
+		goto out;
+	}
+	if (kev->flags & EV_DELETE) {
+		kq_knote_drop(kn);
+		err = 0;
+		goto out;
+	}
+	err = kq_modify(kn, kev);
+out:
+	if (file)
+		fput(file);
+	return err;
+}
+
+/*
+ * Returns the number of error records written, or a negative errno when
+ * the call must end with -1 (a failure with no room to report it).
+ */
+static int kq_apply_changes(const struct kq_call *c, int *nevents)
+{
+	struct kq_kev kev;
+	int i, err, nerrors = 0;
+
+	for (i = 0; i < c->nchanges; i++) {
+		err = kq_read_record(c, i, &kev);
+		if (err)
+			return err;
+		if (!kev.filter)
+			continue;
+		kev.flags &= ~EV_SYSFLAGS;
+		mutex_lock(&c->kq->mtx);
+		err = kq_register(c->kq, &kev);
+		mutex_unlock(&c->kq->mtx);
+		if (!err && !(kev.flags & EV_RECEIPT))
+			continue;
+		if (*nevents == 0)
+			return err;
+		kev.flags = EV_ERROR;
+		kev.data = -err;
+		if (kq_write_record(c, nerrors, &kev))
+			return -EFAULT;
+		nerrors++;
+		(*nevents)--;
+	}
+	return nerrors;
+}
+
+/* The descriptor behind a knote is still what its ident names. */
+static bool kq_fd_current(struct knote *kn)
+{
+	struct file *now;
+
+	rcu_read_lock();
+	now = files_lookup_fd_raw(current->files, kn->ident);
+	rcu_read_unlock();
+	return now == kn->file;
+}
+
+static void kq_after_delivery(struct knote *kn, struct list_head *requeue)
+{
+	struct kq *kq = kn->kq;
+
+	if (kn->flags & EV_ONESHOT) {
+		kq_knote_drop(kn);
+		return;
+	}
+	spin_lock_irq(&kq->lock);
+	if (kn->flags & EV_DISPATCH) {
+		kn->status |= KN_DISABLED;
+	} else if ((kn->status & (KN_ACTIVE | KN_QUEUED)) == KN_ACTIVE) {
+		/* level-triggered: back in the queue after this call */
+		kn->status |= KN_QUEUED;
+		list_add_tail(&kn->alink, requeue);
+		kq->nactive++;
+	}
+	spin_unlock_irq(&kq->lock);
+}
+
+/*
+ * Harvest up to @max events into slots @first.. of the event list.  Only
+ * knotes queued when the scan starts are looked at, so each is reported
+ * at most once per call.  kq->mtx held.
+ */
+static int kq_harvest(const struct kq_call *c, int first, int max)
+{
+	struct kq *kq = c->kq;
+	LIST_HEAD(txlist);
+	LIST_HEAD(requeue);
+	struct knote *kn;
+	int n = 0, err = 0;
+
+	spin_lock_irq(&kq->lock);
+	list_splice_init(&kq->active, &txlist);
+	spin_unlock_irq(&kq->lock);
+
+	while (n < max) {
+		struct kq_kev kev = {};
+
+		spin_lock_irq(&kq->lock);
+		kn = list_first_entry_or_null(&txlist, struct knote, alink);
+		if (kn)
+			kq_knote_dequeue_locked(kn);
+		spin_unlock_irq(&kq->lock);
+		if (!kn)
+			break;
+
+		/* A closed or replaced descriptor never reports. */
+		if (kn->file && !kq_fd_current(kn)) {
+			kq_knote_drop(kn);
+			continue;
+		}
+		kev.uscratch = c->events + (size_t)(first + n) * c->recsize +
+			       offsetof(struct kq_kevent, data);
+		if (!kn->fop->event(kn, &kev) && !kn->forced)
+			continue;
+		kn->forced = false;
+		kev.ident = kn->ident;
+		kev.filter = kn->filter;
+		kev.flags |= kn->flags;
+		kev.udata = kn->udata;
+		err = kq_write_record(c, first + n, &kev);
+		if (err) {
+			/* not delivered: keep it for the next call */
+			spin_lock_irq(&kq->lock);
+			kn->status |= KN_ACTIVE;
+			kq_knote_queue_locked(kn);
+			spin_unlock_irq(&kq->lock);
+			break;
+		}
+		n++;
+		kq_after_delivery(kn, &requeue);
+	}
+
+	spin_lock_irq(&kq->lock);
+	list_splice(&txlist, &kq->active);
+	list_splice_tail(&requeue, &kq->active);
+	if (!list_empty(&kq->active))
+		wake_up(&kq->wq);
+	spin_unlock_irq(&kq->lock);
+	return n ? n : err;
+}
+
+static bool kq_ready_or_closing(struct kq *kq)
+{
+	return READ_ONCE(kq->nactive) || READ_ONCE(kq->closing);
+}
+
+/* Sleep until events, close, signal or deadline; 0 when woken by events. */
+static int kq_wait(struct kq *kq, ktime_t *deadline)
+{
+	DEFINE_WAIT(wait);
+	int err = 0;
+
+	for (;;) {
+		prepare_to_wait(&kq->wq, &wait, TASK_INTERRUPTIBLE);
+		if (kq_ready_or_closing(kq))
+			break;
+		if (signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		if (!schedule_hrtimeout_range(deadline, 0, HRTIMER_MODE_ABS)) {
+			err = -ETIMEDOUT;
+			break;
+		}
+	}
+	finish_wait(&kq->wq, &wait);
+	return err;
+}
+
+static int kq_scan(const struct kq_call *c, int first, int max,
+		   ktime_t *deadline, bool poll)
+{
+	struct kq *kq = c->kq;
+	int n, err;
+
+	for (;;) {
+		if (READ_ONCE(kq->closing))
+			return -EBADF;
+		if (READ_ONCE(kq->nactive)) {
+			mutex_lock(&kq->mtx);
+			n = kq_harvest(c, first, max);
+			mutex_unlock(&kq->mtx);
+			if (n)
+				return n;
+		}
+		if (poll)
+			return 0;
+		err = kq_wait(kq, deadline);
+		if (err == -ETIMEDOUT)
+			return 0;
+		if (err)
+			return err;
+	}
+}
+
+static int kq_read_timeout(u64 uptr, ktime_t *deadline, bool *poll)
+{
+	struct timespec64 ts;
+
+	*poll = false;
+	if (!uptr)
+		return 0;
+	if (get_timespec64(&ts, u64_to_user_ptr(uptr)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	if (!ts.tv_sec && !ts.tv_nsec) {
+		*poll = true;
+		return 0;
+	}
+	*deadline = ktime_add_safe(ktime_get(), timespec64_to_ktime(ts));
+	return 0;
+}
+
+long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
+{
+	struct kq_kevent_args args;
+	struct kq_call c = { .kq = kq };
+	ktime_t deadline = KTIME_MAX, *dl = NULL;
+	bool poll;
+	u32 usize;
+	int err, nerrors, nevents;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < KQ_KEVENT_ARGS_SIZE_VER0 || usize > PAGE_SIZE)
+		return -EINVAL;
+	err = copy_struct_from_user(&args, sizeof(args), uarg, usize);
+	if (err)
+		return err == -E2BIG ? -EINVAL : err;
+	if (args.flags || (args.record_size != KQ_RECORD_KEVENT &&
+			   args.record_size != KQ_RECORD_KEVENT64))
+		return -EINVAL;
+	if (args.nchanges < 0 || args.nevents < 0)
+		return -EINVAL;
+	if (!kq_owner_is_current(kq) || READ_ONCE(kq->closing))
+		return -EBADF;
+	err = kq_read_timeout(args.timeout, &deadline, &poll);
+	if (err)
+		return err;
+	if (args.timeout && !poll)
+		dl = &deadline;
+
+	c.changes = u64_to_user_ptr(args.changelist);
+	c.events = u64_to_user_ptr(args.eventlist);
+	c.nchanges = args.nchanges;
+	c.nevents = args.nevents;
+	c.recsize = args.record_size;
+
+	nevents = c.nevents;
+	nerrors = kq_apply_changes(&c, &nevents);
+	if (nerrors < 0)
+		return nerrors;
+	if (nerrors)
+		return nerrors;
+	if (!c.nevents)
+		return 0;
+	return kq_scan(&c, 0, c.nevents, dl, poll);
+}
+
+unsigned int kq_pending(struct kq *kq)
+{
+	return READ_ONCE(kq->nactive);
+}

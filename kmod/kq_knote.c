@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Knotes: the per-kqueue table, allocation, activation and removal.
+ *
+ * A knote is keyed by (ident, filter).  Descriptor knotes are hashed by
+ * their struct file, so that a close() of that file finds them in O(1)
+ * (kq_close.c); the ident is compared too, because dup()ed descriptors
+ * share a file but own separate knotes.  Other knotes hash by ident.
+ * The table doubles when it gets dense; it is only touched under kq->mtx.
+ */
+#include <linux/slab.h>
+#include <linux/hash.h>
+#include <linux/file.h>
+#include <linux/fdtable.h>
+#include <linux/rcupdate.h>
+#include "kq.h"
+
+#define KQ_HBITS_MIN	4
+#define KQ_HBITS_MAX	20
+
+static struct kmem_cache *kq_knote_cache;
+
+int kq_knote_cache_init(void)
+{
+	kq_knote_cache = KMEM_CACHE(knote, SLAB_ACCOUNT);
+	return kq_knote_cache ? 0 : -ENOMEM;
+}
+
+void kq_knote_cache_exit(void)
+{
+	kmem_cache_destroy(kq_knote_cache);
+}
+
+static u32 kq_key_hash(s16 filter, u64 ident, struct file *file,
+		       unsigned int bits)
+{
+	if (file)
+		return hash_ptr(file, bits);
+	return hash_64(ident ^ ((u64)(u16)filter << 48), bits);
+}
+
+int kq_table_init(struct kq *kq)
+{
+	kq->hbits = KQ_HBITS_MIN;
+	kq->table = kvcalloc(1U << kq->hbits, sizeof(*kq->table),
+			     GFP_KERNEL_ACCOUNT);
+	return kq->table ? 0 : -ENOMEM;
+}
+
+void kq_table_free(struct kq *kq)
+{
+	kvfree(kq->table);
+	kq->table = NULL;
+}
+
+static struct hlist_head *kq_bucket(struct kq *kq, struct knote *kn)
+{
+	return &kq->table[kq_key_hash(kn->filter, kn->ident, kn->file,
+				      kq->hbits)];
+}
+
+struct hlist_head *kq_bucket_for_file(struct kq *kq, struct file *file)
+{
+	return &kq->table[hash_ptr(file, kq->hbits)];
+}
+
+/* Grow the table; on allocation failure keep the old one (still correct). */
+static void kq_table_grow(struct kq *kq)
+{
+	unsigned int bits = kq->hbits + 1, i;
+	struct hlist_head *old = kq->table, *new;
+	struct hlist_node *tmp;
+	struct knote *kn;
+
+	if (bits > KQ_HBITS_MAX)
+		return;
+	new = kvcalloc(1U << bits, sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return;
+	kq->table = new;
+	kq->hbits = bits;
+	for (i = 0; i < (1U << (bits - 1)); i++)
+		hlist_for_each_entry_safe(kn, tmp, &old[i], hnode) {
+			hlist_del(&kn->hnode);
+			hlist_add_head(&kn->hnode, kq_bucket(kq, kn));
+		}
+	kvfree(old);
+}
+
+struct knote *kq_knote_find(struct kq *kq, s16 filter, u64 ident,
+			    struct file *file)
+{
+	struct knote *kn;
+	u32 h = kq_key_hash(filter, ident, file, kq->hbits);
+
+	lockdep_assert_held(&kq->mtx);
+	hlist_for_each_entry(kn, &kq->table[h], hnode)
+		if (kn->filter == filter && kn->ident == ident &&
+		    kn->file == file)
+			return kn;
+	return NULL;
+}
+
+struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
+			     const struct kq_filter *fop, struct file *file)
+{
+	struct knote *kn;
+
+	kn = kmem_cache_zalloc(kq_knote_cache, GFP_KERNEL_ACCOUNT);
+	if (!kn)
+		return NULL;
+	kn->kq = kq;
+	kn->fop = fop;
+	kn->ident = kev->ident;
+	kn->filter = kev->filter;
+	kn->udata = kev->udata;
+	kn->sfflags = kev->fflags;
+	kn->sdata = kev->data;
+	kn->flags = kev->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH |
+				  EV_RECEIPT);
+	INIT_LIST_HEAD(&kn->alink);
+	if (file)
+		kn->file = get_file(file);
+	atomic_inc(&kq_live_knotes);
+	return kn;
+}
+
+/* Free a knote that was never attached or inserted. */
+void kq_knote_free(struct knote *kn)
+{
+	if (kn->file)
+		fput(kn->file);
+	atomic_dec(&kq_live_knotes);
+	kmem_cache_free(kq_knote_cache, kn);
+}
+
+void kq_knote_insert(struct kq *kq, struct knote *kn)
+{
+	lockdep_assert_held(&kq->mtx);
+	if (kq->nknotes >= (2U << kq->hbits))
+		kq_table_grow(kq);
+	hlist_add_head(&kn->hnode, kq_bucket(kq, kn));
+	kq->nknotes++;
+	if (kn->file)
+		kq_owner_fd_knote(kq, 1);
+}
+
+/*
+ * Queue an enabled knote for harvest and wake kevent() sleepers; kq->lock
+ * held.  Returns true when the knote was newly queued.
+ */
+bool kq_knote_queue_locked(struct knote *kn)
+{
+	struct kq *kq = kn->kq;
+
+	lockdep_assert_held(&kq->lock);
+	if (kn->status & (KN_QUEUED | KN_DISABLED | KN_DETACHED))
+		return false;
+	kn->status |= KN_QUEUED;
+	list_add_tail(&kn->alink, &kq->active);
+	kq->nactive++;
+	wake_up(&kq->wq);
+	return true;
+}
+
+void kq_knote_dequeue_locked(struct knote *kn)
+{
+	lockdep_assert_held(&kn->kq->lock);
+	if (!(kn->status & KN_QUEUED))
+		return;
+	list_del_init(&kn->alink);
+	kn->status &= ~KN_QUEUED;
+	kn->kq->nactive--;
+}
+
+/*
+ * Mark a knote active and queue it.  Safe from any context, including
+ * wait-queue callbacks and hrtimers: it only marks, queues and wakes.
+ */
+void kq_knote_activate_from(struct knote *kn, bool deferred)
+{
+	struct kq *kq = kn->kq;
+	unsigned long flags;
+	bool queued;
+
+	spin_lock_irqsave(&kq->lock, flags);
+	kn->status |= KN_ACTIVE;
+	queued = kq_knote_queue_locked(kn);
+	spin_unlock_irqrestore(&kq->lock, flags);
+	if (!queued)
+		return;
+	if (deferred)
+		kq_wake_pollers_deferred(kq);
+	else
+		kq_wake_pollers(kq);
+}
+
+void kq_knote_activate(struct knote *kn)
+{
+	kq_knote_activate_from(kn, false);
+}
+
+/*
+ * Detach and free a knote.  kq->mtx held.  After fop->detach returns no
+ * callback can reach the knote any more, so it can be freed at once.
+ */
+void kq_knote_drop(struct knote *kn)
+{
+	struct kq *kq = kn->kq;
+
+	lockdep_assert_held(&kq->mtx);
+	spin_lock_irq(&kq->lock);
+	kn->status |= KN_DETACHED;
+	kq_knote_dequeue_locked(kn);
+	spin_unlock_irq(&kq->lock);
+
+	kn->fop->detach(kn);
+	if (kn->nest)
+		kq_nest_detach(kn);
+	hlist_del(&kn->hnode);
+	kq->nknotes--;
+	if (kn->file)
+		kq_owner_fd_knote(kq, -1);
+	kq_knote_free(kn);
+}
+
+/* Drop every knote (fd_only: only descriptor knotes). kq->mtx held. */
+void kq_knote_drop_all(struct kq *kq, bool fd_only)
+{
+	struct hlist_node *tmp;
+	struct knote *kn;
+	unsigned int i;
+
+	for (i = 0; i < (1U << kq->hbits); i++)
+		hlist_for_each_entry_safe(kn, tmp, &kq->table[i], hnode)
+			if (!fd_only || kn->file)
+				kq_knote_drop(kn);
+}
+
+/*
+ * The descriptor table of @files no longer maps some fd to @file: drop
+ * this kqueue's knotes whose ident no longer names their file.  kq->mtx
+ * held; @files must be alive (the caller is a task using it).
+ */
+void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
+			 struct file *file)
+{
+	struct hlist_node *tmp;
+	struct knote *kn;
+
+	hlist_for_each_entry_safe(kn, tmp, kq_bucket_for_file(kq, file),
+				  hnode) {
+		struct file *now;
+
+		if (kn->file != file)
+			continue;
+		rcu_read_lock();
+		now = kn->ident < INT_MAX ?
+		      files_lookup_fd_raw(files, kn->ident) : NULL;
+		rcu_read_unlock();
+		if (now != file)
+			kq_knote_drop(kn);
+	}
+}

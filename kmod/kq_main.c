@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kqueue for Linux: the /dev/kqueue misc device.  Every open is one
+ * kqueue; kevent() is an ioctl on it (uapi/linux/kqueue.h).
+ */
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/fdtable.h>
+#include <linux/slab.h>
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include "kq.h"
+#include "kq_fd_data.h"
+
+atomic_t kq_live_kqueues = ATOMIC_INIT(0);
+atomic_t kq_live_knotes = ATOMIC_INIT(0);
+
+static int kq_open(struct inode *inode, struct file *file)
+{
+	struct kq *kq;
+	int err;
+
+	kq = kzalloc(sizeof(*kq), GFP_KERNEL_ACCOUNT);
+	if (!kq)
+		return -ENOMEM;
+	mutex_init(&kq->mtx);
+	spin_lock_init(&kq->lock);
+	INIT_LIST_HEAD(&kq->active);
+	init_waitqueue_head(&kq->wq);
+	init_waitqueue_head(&kq->poll_wait);
+	init_irq_work(&kq->poll_work, kq_poll_work_fn);
+	INIT_LIST_HEAD(&kq->watching);
+	INIT_LIST_HEAD(&kq->watchers);
+	kq->file = file;
+
+	err = kq_table_init(kq);
+	if (err)
+		goto err_free;
+	err = kq_owner_attach(kq);
+	if (err)
+		goto err_table;
+	file->private_data = kq;
+	stream_open(inode, file);
+	atomic_inc(&kq_live_kqueues);
+	return 0;
+
+err_table:
+	kq_table_free(kq);
+err_free:
+	kfree(kq);
+	return err;
+}
+
+/* Is @file still installed at some descriptor of @files? */
+static bool kq_file_installed(struct files_struct *files, struct file *file)
+{
+	struct fdtable *fdt;
+	unsigned int i;
+	bool found = false;
+
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	for (i = 0; i < fdt->max_fds && !found; i++)
+		found = rcu_access_pointer(fdt->fd[i]) == file;
+	rcu_read_unlock();
+	return found;
+}
+
+/*
+ * close() of a kqueue descriptor.  Threads blocked in kevent() hold their
+ * own reference, so ->release would wait for them: when the owner has no
+ * descriptor left for this kqueue, wake them with EBADF now (BSD).
+ */
+static int kq_flush(struct file *file, fl_owner_t id)
+{
+	struct kq *kq = file->private_data;
+
+	if (!id || !kq_owner_is(kq, id) || kq_file_installed(id, file))
+		return 0;
+	spin_lock_irq(&kq->lock);
+	kq->closing = true;
+	spin_unlock_irq(&kq->lock);
+	wake_up_all(&kq->wq);
+	return 0;
+}
+
+static int kq_release(struct inode *inode, struct file *file)
+{
+	struct kq *kq = file->private_data;
+
+	spin_lock_irq(&kq->lock);
+	kq->closing = true;
+	spin_unlock_irq(&kq->lock);
+	wake_up_all(&kq->wq);
+
+	kq_owner_detach(kq);
+	mutex_lock(&kq->mtx);
+	kq_knote_drop_all(kq, false);
+	mutex_unlock(&kq->mtx);
+	irq_work_sync(&kq->poll_work);
+	kq_table_free(kq);
+	kfree(kq);
+	atomic_dec(&kq_live_kqueues);
+	return 0;
+}
+
+static __poll_t kq_poll(struct file *file, poll_table *wait)
+{
+	struct kq *kq = file->private_data;
+
+	poll_wait(file, &kq->poll_wait, wait);
+	return kq_pending(kq) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct kq *kq = file->private_data;
+
+	switch (cmd) {
+	case KQ_IOC_KEVENT:
+		return kq_ioctl_kevent(kq, (void __user *)arg);
+	}
+	return -ENOTTY;
+}
+
+const struct file_operations kq_fops = {
+	.owner = THIS_MODULE,
+	.open = kq_open,
+	.flush = kq_flush,
+	.release = kq_release,
+	.poll = kq_poll,
+	.unlocked_ioctl = kq_ioctl,
+	.show_fdinfo = kq_show_fdinfo,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice kq_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kqueue",
+	.fops = &kq_fops,
+	.mode = 0666,
+};
+
+static int __init kq_init(void)
+{
+	int err;
+
+	err = kq_knote_cache_init();
+	if (err)
+		return err;
+	err = kq_fd_cache_init();
+	if (err)
+		goto err_knote;
+	err = kq_close_tracking_init();
+	if (err)
+		goto err_fd;
+	err = misc_register(&kq_misc);
+	if (err)
+		goto err_close;
+	return 0;
+
+err_close:
+	kq_close_tracking_exit();
+err_fd:
+	kq_fd_cache_exit();
+err_knote:
+	kq_knote_cache_exit();
+	return err;
+}
+
+static void __exit kq_exit(void)
+{
+	misc_deregister(&kq_misc);
+	kq_close_tracking_exit();
+	kq_fd_cache_exit();
+	kq_knote_cache_exit();
+}
+
+module_init(kq_init);
+module_exit(kq_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("BSD kqueue/kevent for Linux");

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kqueues watching kqueues, and waking a kqueue's own pollers.
+ *
+ * A kqueue is pollable (poll, select, epoll, another kqueue's EVFILT_READ).
+ * Its poll_wait is woken with no kq lock held.  When the wakeup that made a
+ * knote active came from another aggregator's poll_wait (a kqueue or an
+ * epoll), waking our pollers there and then would nest one poll_wait lock
+ * inside another, and a kqueue/epoll cycle (which epoll's own loop check
+ * cannot see through a kqueue) would take the same lock twice.  Such
+ * wakeups are deferred to an irq_work: the knote itself is queued at once,
+ * so a zero-timeout kevent() sees it immediately; only the next hop waits.
+ *
+ * Graph of kqueues watching kqueues: kq_nest_mutex protects the watching
+ * and watchers lists.  It nests inside kq->mtx and takes no other lock.
+ * Cycles are refused, and chains longer than KQ_MAX_NEST kqueues.
+ */
+#include <linux/slab.h>
+#include <linux/fs.h>
+#include <linux/dcache.h>
+#include "kq.h"
+
+#define KQ_MAX_NEST	5
+
+struct kq_nest_link {
+	struct knote *kn;
+	struct kq *outer, *inner;
+	struct list_head watching_link;	/* outer->watching */
+	struct list_head watchers_link;	/* inner->watchers */
+};
+
+static DEFINE_MUTEX(kq_nest_mutex);
+
+void kq_poll_work_fn(struct irq_work *work)
+{
+	struct kq *kq = container_of(work, struct kq, poll_work);
+
+	wake_up_poll(&kq->poll_wait, EPOLLIN | EPOLLRDNORM);
+}
+
+void kq_wake_pollers(struct kq *kq)
+{
+	if (wq_has_sleeper(&kq->poll_wait))
+		wake_up_poll(&kq->poll_wait, EPOLLIN | EPOLLRDNORM);
+}
+
+void kq_wake_pollers_deferred(struct kq *kq)
+{
+	if (wq_has_sleeper(&kq->poll_wait))
+		irq_work_queue(&kq->poll_work);
+}
+
+/* An epoll or kqueue descriptor: its wakeups come from inside another. */
+bool kq_file_is_aggregator(struct file *file)
+{
+	if (kq_is_kqueue_file(file))
+		return true;
+	return file->f_path.dentry &&
+	       !strcmp(file->f_path.dentry->d_name.name, "[eventpoll]");
+}
+
+/* Longest chain of kqueues from @kq downwards (through what it watches). */
+static int kq_depth_down(struct kq *kq, int level)
+{
+	struct kq_nest_link *l;
+	int d = 1;
+
+	if (level > KQ_MAX_NEST)
+		return level;
+	list_for_each_entry(l, &kq->watching, watching_link)
+		d = max(d, 1 + kq_depth_down(l->inner, level + 1));
+	return d;
+}
+
+static int kq_depth_up(struct kq *kq, int level)
+{
+	struct kq_nest_link *l;
+	int d = 1;
+
+	if (level > KQ_MAX_NEST)
+		return level;
+	list_for_each_entry(l, &kq->watchers, watchers_link)
+		d = max(d, 1 + kq_depth_up(l->outer, level + 1));
+	return d;
+}
+
+static bool kq_reaches(struct kq *from, struct kq *to, int level)
+{
+	struct kq_nest_link *l;
+
+	if (from == to)
+		return true;
+	if (level > KQ_MAX_NEST)
+		return true;	/* deeper than allowed: treat as a loop */
+	list_for_each_entry(l, &from->watching, watching_link)
+		if (kq_reaches(l->inner, to, level + 1))
+			return true;
+	return false;
+}
+
+int kq_nest_attach(struct knote *kn, struct kq *inner)
+{
+	struct kq *outer = kn->kq;
+	struct kq_nest_link *l;
+	int err = 0;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
+	if (!l)
+		return -ENOMEM;
+	mutex_lock(&kq_nest_mutex);
+	if (kq_reaches(inner, outer, 1) ||
+	    kq_depth_up(outer, 1) + kq_depth_down(inner, 1) > KQ_MAX_NEST) {
+		err = -EINVAL;
+		goto out_unlock;
+	}
+	l->kn = kn;
+	l->outer = outer;
+	l->inner = inner;
+	list_add(&l->watching_link, &outer->watching);
+	list_add(&l->watchers_link, &inner->watchers);
+	kn->nest = l;
+	l = NULL;
+out_unlock:
+	mutex_unlock(&kq_nest_mutex);
+	kfree(l);
+	return err;
+}
+
+void kq_nest_detach(struct knote *kn)
+{
+	struct kq_nest_link *l = kn->nest;
+
+	mutex_lock(&kq_nest_mutex);
+	list_del(&l->watching_link);
+	list_del(&l->watchers_link);
+	mutex_unlock(&kq_nest_mutex);
+	kn->nest = NULL;
+	kfree(l);
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EVFILT_TIMER on hrtimers.  The hrtimer callback runs in hard interrupt
+ * context: it counts the expirations and queues the knote, nothing more.
+ * Relative timers use CLOCK_MONOTONIC; NOTE_ABSOLUTE deadlines are in
+ * CLOCK_REALTIME, as on BSD.  Expirations keep counting while the knote
+ * is disabled and are handed over (and reset) at delivery.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include "kq.h"
+
+#define KQ_TIMER_UNITS	(NOTE_SECONDS | NOTE_MSECONDS | NOTE_USECONDS | \
+			 NOTE_NSECONDS)
+#define KQ_TIMER_FFLAGS	(KQ_TIMER_UNITS | NOTE_ABSOLUTE)
+/* A periodic timer faster than this would only burn the CPU. */
+#define KQ_TIMER_MIN_PERIOD_NS	1000
+
+unsigned int kq_max_timers = 65536;
+module_param_named(max_timers, kq_max_timers, uint, 0644);
+MODULE_PARM_DESC(max_timers, "Limit on EVFILT_TIMER knotes (ENOMEM beyond)");
+
+static atomic_t kq_nr_timers = ATOMIC_INIT(0);
+
+static int kq_timer_ns(const struct kq_kev *kev, u64 *ns)
+{
+	u32 unit = kev->fflags & KQ_TIMER_UNITS;
+	u64 mult;
+
+	if (kev->fflags & ~KQ_TIMER_FFLAGS)
+		return -EINVAL;
+	if (unit & (unit - 1))
+		return -EINVAL;		/* more than one unit */
+	if (kev->data < 0)
+		return -EINVAL;
+	switch (unit) {
+	case NOTE_SECONDS:
+		mult = NSEC_PER_SEC;
+		break;
+	case NOTE_USECONDS:
+		mult = NSEC_PER_USEC;
+		break;
+	case NOTE_NSECONDS:
+		mult = 1;
+		break;
+	default:
+		mult = NSEC_PER_MSEC;
+	}
+	if (check_mul_overflow((u64)kev->data, mult, ns) || *ns > KTIME_MAX)
+		*ns = KTIME_MAX;
+	return 0;
+}
+
+static enum hrtimer_restart kq_timer_fire(struct hrtimer *t)
+{
+	struct knote *kn = container_of(t, struct knote, timer.timer);
+	struct kq *kq = kn->kq;
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	unsigned long flags;
+	bool queued;
+
+	spin_lock_irqsave(&kq->lock, flags);
+	if (kn->timer.period) {
+		kn->timer.count += hrtimer_forward_now(t, kn->timer.period);
+		ret = HRTIMER_RESTART;
+	} else {
+		kn->timer.count++;
+	}
+	kn->status |= KN_ACTIVE;
+	queued = kq_knote_queue_locked(kn);
+	spin_unlock_irqrestore(&kq->lock, flags);
+	if (queued)
+		kq_wake_pollers(kq);
+	return ret;
+}
+
+static void kq_timer_start(struct knote *kn, u64 ns)
+{
+	bool absolute = kn->sfflags & NOTE_ABSOLUTE;
+
+	hrtimer_init(&kn->timer.timer, absolute ? CLOCK_REALTIME :
+		     CLOCK_MONOTONIC, absolute ? HRTIMER_MODE_ABS :
+		     HRTIMER_MODE_REL);
+	kn->timer.timer.function = kq_timer_fire;
+	kn->timer.period = 0;
+	if (!absolute && !(kn->flags & EV_ONESHOT))
+		kn->timer.period = ns_to_ktime(max_t(u64, ns,
+						     KQ_TIMER_MIN_PERIOD_NS));
+	hrtimer_start(&kn->timer.timer, ns_to_ktime(ns), absolute ?
+		      HRTIMER_MODE_ABS : HRTIMER_MODE_REL);
+}
+
+static int kq_timer_attach(struct knote *kn, const struct kq_kev *kev)
+{
+	u64 ns;
+	int err = kq_timer_ns(kev, &ns);
+
+	if (err)
+		return err;
+	if (atomic_inc_return(&kq_nr_timers) > READ_ONCE(kq_max_timers)) {
+		atomic_dec(&kq_nr_timers);
+		return -ENOMEM;
+	}
+	/* BSD: periodic timers behave as EV_CLEAR; absolute ones do not. */
+	if (!(kev->fflags & NOTE_ABSOLUTE))
+		kn->flags |= EV_CLEAR;
+	kq_timer_start(kn, ns);
+	return 0;
+}
+
+static void kq_timer_detach(struct knote *kn)
+{
+	hrtimer_cancel(&kn->timer.timer);
+	atomic_dec(&kq_nr_timers);
+}
+
+/* Re-adding restarts with the new values and drops what was undelivered. */
+static int kq_timer_modify(struct knote *kn, const struct kq_kev *kev)
+{
+	u64 ns;
+	int err;
+
+	if (!(kev->flags & EV_ADD))
+		return 0;
+	err = kq_timer_ns(kev, &ns);
+	if (err)
+		return err;
+	hrtimer_cancel(&kn->timer.timer);
+	spin_lock_irq(&kn->kq->lock);
+	kn->timer.count = 0;
+	kn->status &= ~KN_ACTIVE;
+	kq_knote_dequeue_locked(kn);
+	spin_unlock_irq(&kn->kq->lock);
+	kn->sfflags = kev->fflags;
+	kn->sdata = kev->data;
+	kq_timer_start(kn, ns);
+	return 0;
+}
+
+static bool kq_timer_event(struct knote *kn, struct kq_kev *out)
+{
+	bool ready;
+
+	spin_lock_irq(&kn->kq->lock);
+	ready = kn->timer.count > 0;
+	out->data = kn->timer.count;
+	out->fflags = 0;
+	kn->timer.count = 0;
+	kn->status &= ~KN_ACTIVE;
+	spin_unlock_irq(&kn->kq->lock);
+	return ready;
+}
+
+const struct kq_filter kq_filter_timer = {
+	.name = "EVFILT_TIMER",
+	.attach = kq_timer_attach, .detach = kq_timer_detach,
+	.modify = kq_timer_modify, .event = kq_timer_event,
+};
