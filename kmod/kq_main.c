@@ -132,7 +132,6 @@ const struct file_operations kq_fops = {
 	.poll = kq_poll,
 	.unlocked_ioctl = kq_ioctl,
 	.show_fdinfo = kq_show_fdinfo,
-	.llseek = no_llseek,
 };
 
 static struct miscdevice kq_misc = {
