@@ -743,13 +743,14 @@ TEST(invalid_ident_ebadf)
 }
 
 /*
- * /proc/self/fdinfo/<kq> lists the knotes.  The format is the module's,
- * so check only what any listing must show: one line per knote naming
- * its ident and filter, and nothing for a deleted knote.
+ * /proc/self/fdinfo/<kq> lists the knotes, one "knote:" line each with
+ * "ident:N filter:N ... udata:0xN" fields, after a "knotes:" count.
+ * Counts the knote lines for (ident, filter); *udata gets the last one's.
  */
-static int fdinfo_knote_lines(int kq, int ident, int filter)
+static int fdinfo_knote_lines(int kq, unsigned long ident, int filter,
+			      unsigned long *udata, int *total)
 {
-	char path[64], line[512], id[32], fl[32];
+	char path[64], line[512];
 	int n = 0;
 	FILE *f;
 
@@ -757,25 +758,30 @@ static int fdinfo_knote_lines(int kq, int ident, int filter)
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	snprintf(id, sizeof(id), "%d", ident);
-	snprintf(fl, sizeof(fl), "%d", filter);
+	*total = -1;
 	while (fgets(line, sizeof(line), f)) {
-		char *p, *tok, *save = NULL;
-		int has_id = 0, has_fl = 0;
+		unsigned long id, ud;
+		char *p;
+		int fl;
 
-		if (!strstr(line, "ident"))
+		if (sscanf(line, "knotes: %d", &fl) == 1) {
+			*total = fl;
 			continue;
-		for (p = line; *p; p++)
-			if (*p == ':' || *p == '=' || *p == ',' || *p == '\t')
-				*p = ' ';
-		for (tok = strtok_r(line, " \n", &save); tok;
-		     tok = strtok_r(NULL, " \n", &save)) {
-			if (!strcmp(tok, id))
-				has_id = 1;
-			if (!strcmp(tok, fl))
-				has_fl = 1;
 		}
-		n += has_id && has_fl;
+		if (strncmp(line, "knote:", 6))
+			continue;
+		p = strstr(line, "ident:");
+		if (!p || sscanf(p, "ident:%lu", &id) != 1)
+			continue;
+		p = strstr(line, "filter:");
+		if (!p || sscanf(p, "filter:%d", &fl) != 1)
+			continue;
+		if (id != ident || fl != filter)
+			continue;
+		p = strstr(line, "udata:");
+		if (p && sscanf(p, "udata:%lx", &ud) == 1)
+			*udata = ud;
+		n++;
 	}
 	fclose(f);
 	return n;
@@ -783,26 +789,32 @@ static int fdinfo_knote_lines(int kq, int ident, int filter)
 
 TEST(fdinfo_lists_knotes)
 {
-	int kq, p[2];
+	unsigned long ud = 0;
+	int kq, p[2], total;
 
 	KQ_OPEN(kq);
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	/* Make the idents distinctive numbers. */
-	ASSERT_EQ(317, dup2(p[0], 317));
-	ASSERT_EQ(318, dup2(p[1], 318));
-	EXPECT_EQ(0, fdinfo_knote_lines(kq, 317, EVFILT_READ));
-	KQ_CHANGE_OK(kq, 317, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	KQ_CHANGE_OK(kq, 318, EVFILT_WRITE, EV_ADD | EV_DISABLE, 0, 0, NULL);
-	EXPECT_EQ(1, fdinfo_knote_lines(kq, 317, EVFILT_READ));
-	EXPECT_EQ(1, fdinfo_knote_lines(kq, 318, EVFILT_WRITE));
-	KQ_CHANGE_OK(kq, 317, EVFILT_READ, EV_DELETE, 0, 0, NULL);
-	EXPECT_EQ(0, fdinfo_knote_lines(kq, 317, EVFILT_READ));
-	EXPECT_EQ(1, fdinfo_knote_lines(kq, 318, EVFILT_WRITE));
+	EXPECT_EQ(0, fdinfo_knote_lines(kq, p[0], EVFILT_READ, &ud, &total));
+	EXPECT_EQ(0, total);
+	KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_ADD, 0, 0, (void *)0xabc1);
+	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD | EV_DISABLE, 0, 0,
+		     (void *)0xabc2);
+	EXPECT_EQ(1, fdinfo_knote_lines(kq, p[0], EVFILT_READ, &ud, &total));
+	EXPECT_EQ(0xabc1ul, ud);
+	EXPECT_EQ(2, total);
+	EXPECT_EQ(1, fdinfo_knote_lines(kq, p[1], EVFILT_WRITE, &ud, &total));
+	EXPECT_EQ(0xabc2ul, ud);
+	EXPECT_EQ(0, fdinfo_knote_lines(kq, p[1], EVFILT_READ, &ud, &total));
+	KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	EXPECT_EQ(0, fdinfo_knote_lines(kq, p[0], EVFILT_READ, &ud, &total));
+	EXPECT_EQ(1, total);
+	EXPECT_EQ(1, fdinfo_knote_lines(kq, p[1], EVFILT_WRITE, &ud, &total));
+	/* close() removes the knote from the listing too. */
+	ASSERT_EQ(0, close(p[1]));
+	EXPECT_EQ(0, fdinfo_knote_lines(kq, p[1], EVFILT_WRITE, &ud, &total));
+	EXPECT_EQ(0, total);
 	close(kq);
 	close(p[0]);
-	close(p[1]);
-	close(317);
-	close(318);
 }
 
 TEST_HARNESS_MAIN
