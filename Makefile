@@ -39,7 +39,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all modules shim selftests demo-prog loader check demo vm-shell clean
+.PHONY: all modules shim selftests demo-prog loader kselftest-headers check demo vm-shell clean
 all: modules shim selftests demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
@@ -51,14 +51,14 @@ endif
 
 $(BUILD)/%/kmod/kqueue.ko: FORCE
 	@mkdir -p $(@D)
-	@find $(@D) -maxdepth 1 -xtype l -delete
+	@find $(@D) -maxdepth 1 -type l -delete
 	@ln -sf $(wildcard $(KMOD_SRC)/*.c $(KMOD_SRC)/*.h $(KMOD_SRC)/Kbuild) $(@D)/
 	$(NO_WARNINGS) $(MAKE) -C $(call kdir,$*) M=$(@D) KQ_TOP=$(TOP) W=1 modules
 
 shim:
 	$(NO_WARNINGS) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim
 
-selftests: shim $(KSFT_HDRS)
+selftests: shim kselftest-headers
 	$(NO_WARNINGS) $(MAKE) -C selftests KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim OUTPUT=$(BUILD)/selftests
 
 demo-prog: shim
@@ -70,6 +70,7 @@ $(BUILD)/tools/kq-load: tools/kq-load.c
 	$(NO_WARNINGS) $(CC) $(CFLAGS) -o $@ $< -lkmod
 
 # The kselftest framework headers come from Debian's kernel source, never from git.
+kselftest-headers: $(KSFT_HDRS)
 $(KSFT_HDRS) &: $(LINUX_SOURCE)
 	@mkdir -p $(BUILD)/kselftest
 	tar -xJf $< -C $(BUILD)/kselftest --strip-components=4 --touch \
