@@ -148,6 +148,8 @@ struct kq_filter {
 	 * condition is consumed (edge) or found false.
 	 */
 	bool (*event)(struct knote *kn, struct kq_kev *out);
+	/* descriptor filters: re-evaluate on EV_ENABLE; kq->mtx held */
+	void (*recheck)(struct knote *kn);
 };
 
 extern const struct kq_filter kq_filter_read;

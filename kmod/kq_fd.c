@@ -105,6 +105,23 @@ static __poll_t kq_fd_interest(s16 filter)
 	}
 }
 
+/*
+ * Evaluate now, and queue for harvest only a condition that holds: a
+ * kqueue's pending count (its own readability) then stays exact.
+ */
+static void kq_fd_recheck(struct knote *kn)
+{
+	struct kq_kev tmp = {};
+	bool ready = kq_fd_ready(kn, vfs_poll(kn->file, NULL), &tmp);
+
+	spin_lock_irq(&kn->kq->lock);
+	if (ready)
+		kn->status |= KN_ACTIVE;
+	else
+		kn->status &= ~KN_ACTIVE;
+	spin_unlock_irq(&kn->kq->lock);
+}
+
 static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 {
 	struct kq_poll_table kpt;
@@ -134,8 +151,7 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 			kq_nest_detach(kn);
 		return err;
 	}
-	/* Evaluate at the next harvest: a condition already true is reported. */
-	kn->status |= KN_ACTIVE;
+	kq_fd_recheck(kn);
 	return 0;
 }
 
@@ -147,9 +163,7 @@ static int kq_fd_modify(struct knote *kn, const struct kq_kev *kev)
 		return err;
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
-	spin_lock_irq(&kn->kq->lock);
-	kn->status |= KN_ACTIVE;
-	spin_unlock_irq(&kn->kq->lock);
+	kq_fd_recheck(kn);
 	return 0;
 }
 
@@ -175,24 +189,28 @@ static bool kq_fd_event(struct knote *kn, struct kq_kev *out)
 }
 
 const struct kq_filter kq_filter_read = {
+	.recheck = kq_fd_recheck,
 	.name = "EVFILT_READ", .isfd = true,
 	.attach = kq_fd_attach, .detach = kq_fd_detach,
 	.modify = kq_fd_modify, .event = kq_fd_event,
 };
 
 const struct kq_filter kq_filter_write = {
+	.recheck = kq_fd_recheck,
 	.name = "EVFILT_WRITE", .isfd = true,
 	.attach = kq_fd_attach, .detach = kq_fd_detach,
 	.modify = kq_fd_modify, .event = kq_fd_event,
 };
 
 const struct kq_filter kq_filter_empty = {
+	.recheck = kq_fd_recheck,
 	.name = "EVFILT_EMPTY", .isfd = true,
 	.attach = kq_fd_attach, .detach = kq_fd_detach,
 	.modify = kq_fd_modify, .event = kq_fd_event,
 };
 
 const struct kq_filter kq_filter_except = {
+	.recheck = kq_fd_recheck,
 	.name = "EVFILT_EXCEPT", .isfd = true,
 	.attach = kq_fd_attach, .detach = kq_fd_detach,
 	.modify = kq_fd_modify, .event = kq_fd_event,

@@ -73,8 +73,15 @@ static s64 kq_sock_unsent(struct sock *sk)
 
 static bool kq_sock_connected(struct socket *sock)
 {
+	struct sock *sk = sock->sk;
+
 	if (sock->type != SOCK_STREAM && sock->type != SOCK_SEQPACKET)
 		return true;
+	/* a non-blocking connect() leaves sock->state at SS_CONNECTING */
+	if (sk && kq_is_tcp(sk))
+		return !((1 << READ_ONCE(sk->sk_state)) &
+			 (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE |
+			  TCPF_LISTEN));
 	return sock->state == SS_CONNECTED || sock->state == SS_DISCONNECTING;
 }
 
@@ -176,7 +183,10 @@ static bool kq_sock_ready(struct knote *kn, struct socket *sock,
 	switch (kn->filter) {
 	case EVFILT_READ:
 		if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
-			out->data = READ_ONCE(sk->sk_ack_backlog);
+			/* AF_UNIX queues its embryos without sk_ack_backlog */
+			out->data = sk->sk_family == AF_UNIX ?
+				    skb_queue_len_lockless(&sk->sk_receive_queue) :
+				    READ_ONCE(sk->sk_ack_backlog);
 			return out->data > 0;
 		}
 		out->data = kq_sock_readable(sk);
@@ -212,7 +222,10 @@ static bool kq_sock_ready(struct knote *kn, struct socket *sock,
 		return out->data == 0 && kq_sock_connected(sock);
 	case EVFILT_EXCEPT:
 		out->data = 0;
-		return (kn->sfflags & NOTE_OOB) && (mask & EPOLLPRI);
+		if (!(kn->sfflags & NOTE_OOB) || !(mask & EPOLLPRI))
+			return false;
+		out->fflags = NOTE_OOB;
+		return true;
 	}
 	return false;
 }

@@ -79,15 +79,15 @@ static void kq_set_disabled(struct knote *kn, bool disable)
 	struct kq *kq = kn->kq;
 	bool queued = false;
 
+	/* descriptor filters: an enabled knote reports a condition now true */
+	if (!disable && kn->fop->recheck)
+		kn->fop->recheck(kn);
 	spin_lock_irq(&kq->lock);
 	if (disable) {
 		kn->status |= KN_DISABLED;
 		kq_knote_dequeue_locked(kn);
 	} else {
 		kn->status &= ~KN_DISABLED;
-		/* descriptor filters: re-evaluate the condition at harvest */
-		if (kn->fop->isfd)
-			kn->status |= KN_ACTIVE;
 		if (kn->status & KN_ACTIVE)
 			queued = kq_knote_queue_locked(kn);
 	}
@@ -362,7 +362,12 @@ static int kq_scan(const struct kq_call *c, int first, int max,
 	for (;;) {
 		if (READ_ONCE(kq->closing))
 			return -EBADF;
-		if (READ_ONCE(kq->nactive)) {
+		/*
+		 * A poll takes the mutex even when the queue looks empty: a
+		 * concurrent scan may hold a level-triggered knote that it
+		 * is about to requeue (NetBSD scan1).
+		 */
+		if (poll || READ_ONCE(kq->nactive)) {
 			mutex_lock(&kq->mtx);
 			n = kq_harvest(c, first, max);
 			mutex_unlock(&kq->mtx);
