@@ -78,6 +78,9 @@ static inline struct timespec bt_ts(long ms)
 	return ts;
 }
 
+/* A zero timeout: poll. */
+static const struct timespec bt_zero = { 0, 0 };
+
 /* One change, no event list.  Returns kevent()'s result (errno kept). */
 static inline int bt_change(int kq, uintptr_t ident, short filter,
 			    unsigned short flags, unsigned int fflags,

@@ -206,7 +206,7 @@ TEST_F(flags, receipt)
 	EV_SET(&ch[1], 2, EVFILT_USER, EV_DELETE, 0, 0, (void *)20);
 	EV_SET(&ch[2], 3, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)30);
 	memset(ev, 0, sizeof(ev));
-	r = kevent(self->kq, ch, 3, ev, 8, NULL);
+	r = kevent(self->kq, ch, 3, ev, 8, &bt_zero);
 	ASSERT_EQ(3, r) TH_LOG("kevent: %d %s", r, strerror(errno));
 	ASSERT_EQ(1u, ev[0].ident);
 	ASSERT_EQ(EVFILT_USER, ev[0].filter);
@@ -260,7 +260,7 @@ TEST_F(flags, error_entry_no_scan)
 	EV_SET(&ch[0], 9, EVFILT_USER, EV_DELETE, 0, 0, (void *)9);
 	EV_SET(&ch[1], 10, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 4, NULL));
+	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 4, &bt_zero));
 	ASSERT_EQ(9u, ev[0].ident);
 	ASSERT_TRUE(ev[0].flags & EV_ERROR);
 	ASSERT_EQ(ENOENT, ev[0].data);
@@ -373,7 +373,7 @@ TEST_F(flags, changelist_order)
 	/* ADD then DELETE of a readable pipe knote: no event, no knote. */
 	EV_SET(&ch[0], self->p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	EV_SET(&ch[1], self->p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);
-	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, NULL));
+	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
 	BT_ERR(self->kq, ENOENT, self->p[0], EVFILT_READ, EV_DELETE, 0, 0,
 	       NULL);
 
@@ -382,17 +382,17 @@ TEST_F(flags, changelist_order)
 	EV_SET(&ch[0], self->p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	EV_SET(&ch[1], self->p[0], EVFILT_READ, EV_ADD, 0, 0, (void *)2);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 8, NULL));
+	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
 	ASSERT_EQ((uintptr_t)self->p[0], ev[0].ident);
 	ASSERT_EQ((void *)2, ev[0].udata);
 
 	/* DISABLE then ENABLE: reported; ENABLE then DISABLE: not. */
 	EV_SET(&ch[0], self->p[0], EVFILT_READ, EV_DISABLE, 0, 0, (void *)2);
 	EV_SET(&ch[1], self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, (void *)2);
-	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 8, NULL));
+	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
 	EV_SET(&ch[0], self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, (void *)2);
 	EV_SET(&ch[1], self->p[0], EVFILT_READ, EV_DISABLE, 0, 0, (void *)2);
-	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, NULL));
+	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
 	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);
 
 	/* ADD, TRIGGER, ADD with another udata: one event, the last udata. */
@@ -400,14 +400,14 @@ TEST_F(flags, changelist_order)
 	EV_SET(&ch[1], 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)2);
 	EV_SET(&ch[2], 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)3);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(1, kevent(self->kq, ch, 3, ev, 8, NULL));
+	ASSERT_EQ(1, kevent(self->kq, ch, 3, ev, 8, &bt_zero));
 	ASSERT_EQ(7u, ev[0].ident);
 	ASSERT_EQ((void *)3, ev[0].udata);
 
 	/* TRIGGER, DELETE: no event. */
 	EV_SET(&ch[0], 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	EV_SET(&ch[1], 7, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, NULL));
+	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
 	BT_NONE(self->kq);
 }
 
@@ -455,7 +455,7 @@ TEST_F(flags, alias)
 	EV_SET(&buf[0], self->p[0], EVFILT_READ, EV_ADD, 0, 0, (void *)0x50);
 	EV_SET(&buf[1], 7, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFCOPY | 0x77,
 	       0, (void *)0x70);
-	r = kevent(self->kq, buf, 2, buf, 4, NULL);
+	r = kevent(self->kq, buf, 2, buf, 4, &bt_zero);
 	ASSERT_EQ(2, r) TH_LOG("kevent: %d %s", r, strerror(errno));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, buf[i].flags & (EV_ERROR | BT_ACTION_FLAGS));
@@ -480,7 +480,7 @@ TEST_F(flags, alias)
 		EV_SET(&buf[i], 100 + i, EVFILT_USER,
 		       (i == 13 ? EV_DELETE : EV_ADD) | EV_RECEIPT, 0, 0,
 		       (void *)(uintptr_t)(1000 + i));
-	r = kevent(self->kq, buf, 32, buf, 32, NULL);
+	r = kevent(self->kq, buf, 32, buf, 32, &bt_zero);
 	ASSERT_EQ(32, r) TH_LOG("kevent: %d %s", r, strerror(errno));
 	for (i = 0; i < 32; i++) {
 		ASSERT_EQ((uintptr_t)(100 + i), buf[i].ident);
