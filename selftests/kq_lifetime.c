@@ -274,7 +274,7 @@ TEST(close_deletes_knote_even_when_dup_keeps_file)
 TEST(reused_fd_number_no_stale_event)
 {
 	struct kevent ev;
-	int kq, p1[2], p2[2], num;
+	int kq, p1[2], p2[2], num, keep;
 
 	KQ_OPEN(kq);
 	ASSERT_EQ(0, pipe2(p1, O_NONBLOCK | O_CLOEXEC));
@@ -282,6 +282,9 @@ TEST(reused_fd_number_no_stale_event)
 	KQ_CHANGE_OK(kq, num, EVFILT_READ, EV_ADD, 0, 0, (void *)0x51);
 	ASSERT_EQ(4, fill_bytes(p1[1], 4));
 	KQ_GET_KEV(kq, &ev, num, EVFILT_READ);
+	/* Keep the old pipe alive (and readable) through another number. */
+	keep = fcntl(num, F_DUPFD_CLOEXEC, 100);
+	ASSERT_LE(100, keep);
 	ASSERT_EQ(0, close(num));
 	/* A new pipe takes the lowest free number: the old one. */
 	ASSERT_EQ(0, pipe2(p2, O_NONBLOCK | O_CLOEXEC));
@@ -300,6 +303,7 @@ TEST(reused_fd_number_no_stale_event)
 	KQ_GET_KEV(kq, &ev, num, EVFILT_READ);
 	EXPECT_EQ(5, ev.data);
 	EXPECT_EQ((void *)0x52, ev.udata);
+	close(keep);
 }
 
 TEST(close_range_drops_knotes_and_releases)

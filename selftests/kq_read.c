@@ -160,17 +160,40 @@ TEST_F(tmpdir, regular_file_data_is_size_minus_offset)
 	ASSERT_EQ(40, lseek(r, 40, SEEK_SET));
 	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
 	EXPECT_EQ(60, ev.data);
-	/* At the end: data 0, no event. */
-	ASSERT_EQ(100, lseek(r, 0, SEEK_END));
-	KQ_CHECK_NONE(kq);
-	/* Appending makes it readable again. */
-	ASSERT_EQ(10, fill_bytes(w, 10));
-	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
-	EXPECT_EQ(10, ev.data);
 	/* Past the end the difference is negative, and still reported. */
 	ASSERT_EQ(150, lseek(r, 150, SEEK_SET));
 	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
-	EXPECT_EQ(-40, ev.data);
+	EXPECT_EQ(-50, ev.data);
+	/* At the end: data 0, no event. */
+	ASSERT_EQ(100, lseek(r, 0, SEEK_END));
+	KQ_CHECK_NONE(kq);
+}
+
+TEST_F(tmpdir, regular_file_at_end_fires_again_on_append)
+{
+	struct kevent ev;
+	int kq, r, w;
+
+	KQ_OPEN(kq);
+	w = open(self->path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(100, fill_bytes(w, 100));
+	r = open(self->path, O_RDONLY);
+	ASSERT_LE(0, r);
+	KQ_CHANGE_OK(kq, r, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
+	EXPECT_EQ(100, ev.data);
+	/* Read to the end: nothing more to report. */
+	{
+		char buf[128];
+
+		ASSERT_EQ(100, read(r, buf, sizeof(buf)));
+	}
+	KQ_CHECK_NONE(kq);
+	/* Appending makes it readable again (FreeBSD: the write activates). */
+	ASSERT_EQ(10, fill_bytes(w, 10));
+	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
+	EXPECT_EQ(10, ev.data);
 }
 
 TEST_F(tmpdir, regular_file_registered_at_end_fires_on_append)
@@ -728,9 +751,12 @@ TEST_F(sock, dispatch_disables_after_delivery)
 	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
 	KQ_CHECK_NONE(self->kq);
-	/* EV_ENABLE re-arms and re-evaluates: reported at once. */
+	/*
+	 * EV_ENABLE re-arms and re-evaluates: reported at once.  (Any
+	 * modify replaces udata unless EV_KEEPUDATA: pass the same one.)
+	 */
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ENABLE, 0, 0,
-		     NULL);
+		     &self->sv[0]);
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 	EXPECT_EQ(2, ev.data);
 	EXPECT_EQ(&self->sv[0], ev.udata);
