@@ -31,7 +31,7 @@ for t in "$@"; do
 		continue
 	fi
 	if command -v timeout >/dev/null 2>&1; then
-		timeout --kill-after=10 "$timeout_s" "$t" >"$tmp" 2>&1
+		timeout -k 10 "$timeout_s" "$t" >"$tmp" 2>&1
 	else
 		"$t" >"$tmp" 2>&1
 	fi
@@ -48,7 +48,7 @@ for t in "$@"; do
 	elif [ "$rc" -eq 4 ]; then
 		echo "ok $n selftests: kqueue: $name # SKIP"
 	else
-		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] || [ "$rc" -eq 143 ]; then
 			echo "# $name: killed after ${timeout_s}s"
 		fi
 		echo "not ok $n selftests: kqueue: $name # exit=$rc"
