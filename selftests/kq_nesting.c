@@ -526,4 +526,52 @@ TEST_F(nest, depth_cap_join)
 	}
 }
 
+/*
+ * A cycle through epoll: an epoll instance watching the kqueue and the
+ * kqueue watching the epoll instance (either order).  It may be refused
+ * (EINVAL or ELOOP); if accepted, triggering, scanning, polling and
+ * closing must all return (no recursion without end, no hang).
+ */
+TEST_F_TIMEOUT(nest, epoll_cycle, 60)
+{
+	struct epoll_event ee = { .events = EPOLLIN }, out[2];
+	struct kevent ev[4];
+	int order, ep, r, e;
+
+	for (order = 0; order < 2; order++) {
+		ep = epoll_create1(EPOLL_CLOEXEC);
+		ASSERT_LE(0, ep);
+		BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+		if (order == 0) {
+			ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->kq, &ee));
+			errno = 0;
+			r = bt_change(self->kq, ep, EVFILT_READ, EV_ADD, 0, 0,
+				      NULL);
+		} else {
+			ASSERT_EQ(0, bt_change(self->kq, ep, EVFILT_READ,
+					       EV_ADD, 0, 0, NULL));
+			errno = 0;
+			r = epoll_ctl(ep, EPOLL_CTL_ADD, self->kq, &ee);
+		}
+		e = errno;
+		TH_LOG("order %d: cycle %s (%s)", order,
+		       r ? "refused" : "accepted", r ? strerror(e) : "");
+		if (r) {
+			ASSERT_TRUE(e == EINVAL || e == ELOOP);
+		}
+
+		BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		r = bt_get(self->kq, ev, 4, 0);
+		ASSERT_LE(1, r);
+		ASSERT_LE(r, 2);
+		ASSERT_GE(poll_in(self->kq, 0), 0);
+		ASSERT_GE(poll_in(ep, 0), 0);
+		ASSERT_GE(epoll_wait(ep, out, 2, 0), 0);
+		ASSERT_EQ(0, close(ep));
+		BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+		/* The knote on the closed epoll descriptor is gone. */
+		BT_NONE(self->kq);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -654,6 +654,47 @@ TEST_F_TIMEOUT(timer, many_independent, 60)
 }
 
 /*
+ * Robustness: kqueues closed (and timers deleted) while their timers are
+ * firing every 500 us.  Nothing may crash or warn (kq-vm fails on a
+ * kernel warning), and timers keep working afterwards.
+ */
+TEST_F_TIMEOUT(timer, close_while_firing, 120)
+{
+	struct kevent ch[16], ev;
+	int i, j, kq;
+
+	for (i = 0; i < 200; i++) {
+		kq = kqueue();
+		ASSERT_LE(0, kq);
+		for (j = 0; j < 16; j++)
+			EV_SET(&ch[j], j, EVFILT_TIMER, EV_ADD, NOTE_USECONDS,
+			       500 + j, NULL);
+		ASSERT_EQ(0, kevent(kq, ch, 16, NULL, 0, NULL));
+		if (i % 2)
+			bt_get(kq, (struct kevent[4]){ 0 }, 4, 1);
+		else
+			bt_sleep_ms(1);
+		/* Delete half of them, close with the rest still armed. */
+		for (j = 0; j < 8; j++)
+			EV_SET(&ch[j], j, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+		ASSERT_EQ(0, kevent(kq, ch, 8, NULL, 0, NULL));
+		ASSERT_EQ(0, close(kq));
+	}
+	/* Re-adding while firing, many times. */
+	for (i = 0; i < 500; i++)
+		BT_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, NOTE_USECONDS, 200,
+		      NULL);
+	BT_OK(self->kq, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	bt_sleep_ms(10);
+	/* Whatever fired before the delete went with the knote. */
+	BT_NONE(self->kq);
+
+	BT_OK(self->kq, 2, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 100, NULL);
+	BT_ONE(self->kq, &ev, 2, EVFILT_TIMER, BT_WAIT_MS);
+	ASSERT_EQ(1, ev.data);
+}
+
+/*
  * The global timer limit (FreeBSD kern.kq_calloutmax): with max_timers
  * lowered to 10, the eleventh timer is ENOMEM; a slot freed by EV_DELETE
  * can be reused.
