@@ -97,7 +97,7 @@ TEST(bad_kq_descriptor_ebadf)
 	EXPECT_EQ(-1, kevent(-1, NULL, 0, &ev, 1, &ts));
 	EXPECT_EQ(EBADF, errno);
 
-	fd = dup(0);
+	fd = open("/dev/null", O_RDONLY);
 	ASSERT_LE(0, fd);
 	close(fd);
 	errno = 0;
@@ -733,7 +733,7 @@ TEST(invalid_ident_ebadf)
 	int kq, fd;
 
 	KQ_OPEN(kq);
-	fd = dup(0);
+	fd = open("/dev/null", O_RDONLY);
 	ASSERT_LE(0, fd);
 	close(fd);
 	KQ_CHANGE_ERR(kq, EBADF, fd, EVFILT_READ, EV_ADD, 0, 0, NULL);
