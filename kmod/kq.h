@@ -47,6 +47,7 @@
 struct kq_owner;
 struct knote;
 struct kq_nest_link;
+struct kq_fsmark;
 
 struct kq {
 	struct mutex mtx;
@@ -106,6 +107,7 @@ struct knote {
 			struct list_head pwqs;
 			__poll_t events;
 			int error;	/* allocation failed in queue proc */
+			struct kq_fsmark *fsmark; /* regular files */
 		} fd;
 		struct {
 			struct hrtimer timer;
@@ -208,6 +210,12 @@ bool kq_owner_is_current(struct kq *kq);
 bool kq_owner_is(struct kq *kq, fl_owner_t files);
 int kq_close_tracking_init(void);
 void kq_close_tracking_exit(void);
+
+/* kq_fsnotify.c */
+int kq_fs_watch(struct knote *kn, u32 mask);
+void kq_fs_unwatch(struct knote *kn);
+int kq_fs_init(void);
+void kq_fs_exit(void);
 
 /* kq_fdinfo.c */
 void kq_show_fdinfo(struct seq_file *m, struct file *file);

@@ -12,6 +12,7 @@
 #include <linux/net.h>
 #include <linux/pipe_fs_i.h>
 #include <net/sock.h>
+#include <linux/fsnotify_backend.h>
 #include "kq.h"
 #include "kq_fd_data.h"
 
@@ -79,6 +80,7 @@ static void kq_fd_detach(struct knote *kn)
 {
 	struct kq_pollwait *pwq, *tmp;
 
+	kq_fs_unwatch(kn);
 	list_for_each_entry_safe(pwq, tmp, &kn->fd.pwqs, link) {
 		wait_queue_head_t *whead;
 
@@ -140,6 +142,14 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 			return err;
 	}
 
+	/* a regular file's growth is seen through fsnotify, not ->poll */
+	if (S_ISREG(file_inode(kn->file)->i_mode) &&
+	    kn->filter == EVFILT_READ) {
+		err = kq_fs_watch(kn, FS_MODIFY);
+		if (err)
+			goto err_nest;
+	}
+
 	init_poll_funcptr(&kpt.pt, kq_ptable_queue_proc);
 	kpt.pt._key = kn->fd.events;
 	kpt.kn = kn;
@@ -147,12 +157,15 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 	if (kn->fd.error) {
 		err = kn->fd.error;
 		kq_fd_detach(kn);
-		if (kn->nest)
-			kq_nest_detach(kn);
-		return err;
+		goto err_nest;
 	}
 	kq_fd_recheck(kn);
 	return 0;
+
+err_nest:
+	if (kn->nest)
+		kq_nest_detach(kn);
+	return err;
 }
 
 static int kq_fd_modify(struct knote *kn, const struct kq_kev *kev)

@@ -151,9 +151,12 @@ static int __init kq_init(void)
 	err = kq_fd_cache_init();
 	if (err)
 		goto err_knote;
-	err = kq_close_tracking_init();
+	err = kq_fs_init();
 	if (err)
 		goto err_fd;
+	err = kq_close_tracking_init();
+	if (err)
+		goto err_fs;
 	err = misc_register(&kq_misc);
 	if (err)
 		goto err_close;
@@ -161,6 +164,8 @@ static int __init kq_init(void)
 
 err_close:
 	kq_close_tracking_exit();
+err_fs:
+	kq_fs_exit();
 err_fd:
 	kq_fd_cache_exit();
 err_knote:
@@ -172,6 +177,7 @@ static void __exit kq_exit(void)
 {
 	misc_deregister(&kq_misc);
 	kq_close_tracking_exit();
+	kq_fs_exit();
 	kq_fd_cache_exit();
 	kq_knote_cache_exit();
 }
