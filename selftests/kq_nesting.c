@@ -574,4 +574,68 @@ TEST_F_TIMEOUT(nest, epoll_cycle, 60)
 	}
 }
 
+struct outer_wait {
+	int kq;
+	int ret;
+	int err;
+	struct kevent ev;
+};
+
+static void *outer_wait_fn(void *p)
+{
+	struct outer_wait *w = p;
+	struct timespec ts = bt_ts(BT_WAIT_MS);
+
+	w->ret = kevent(w->kq, NULL, 0, &w->ev, 1, &ts);
+	w->err = errno;
+	return NULL;
+}
+
+/*
+ * Nested lifetimes: the inner kqueue closed while a thread waits on the
+ * outer one (the outer knote goes away, the waiter keeps waiting and is
+ * released by another event); the outer kqueue closed while the inner
+ * one keeps getting events (nothing may touch the freed outer knote).
+ */
+TEST_F_TIMEOUT(nest, nested_close, 60)
+{
+	struct outer_wait w = { .kq = self->kq };
+	struct kevent ev;
+	pthread_t th;
+	int inner, outer, i;
+
+	inner = kqueue();
+	ASSERT_LE(0, inner);
+	BT_OK(inner, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	BT_OK(self->kq, inner, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	ASSERT_EQ(0, pthread_create(&th, NULL, outer_wait_fn, &w));
+	bt_sleep_ms(300);
+	ASSERT_EQ(0, close(inner));
+	bt_sleep_ms(300);
+	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	pthread_join(th, NULL);
+	ASSERT_EQ(1, w.ret) TH_LOG("outer waiter: %d (%s)", w.ret, strerror(w.err));
+	ASSERT_EQ(2u, w.ev.ident);
+	ASSERT_EQ(EVFILT_USER, w.ev.filter);
+	BT_NONE(self->kq);
+
+	/* Outer closed first; the inner one lives on. */
+	for (i = 0; i < 50; i++) {
+		inner = kqueue();
+		outer = kqueue();
+		ASSERT_LE(0, inner);
+		ASSERT_LE(0, outer);
+		BT_OK(inner, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+		BT_OK(outer, inner, EVFILT_READ, EV_ADD, 0, 0, NULL);
+		if (i % 2)
+			BT_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		ASSERT_EQ(0, close(outer));
+		BT_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		BT_NOW(inner, &ev, 1, EVFILT_USER);
+		ASSERT_EQ(0, poll_in(inner, 0));
+		ASSERT_EQ(0, close(inner));
+	}
+}
+
 TEST_HARNESS_MAIN
