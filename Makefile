@@ -91,3 +91,6 @@ clean:
 	rm -rf $(BUILD)
 
 FORCE:
+
+# A build step that fails on warnings (CI) must not leave its output looking up to date.
+.DELETE_ON_ERROR:
