@@ -50,8 +50,8 @@ struct kq_nest_link;
 struct kq_fsmark;
 
 struct kq {
-	struct mutex mtx;
-	spinlock_t lock;
+	struct mutex mtx;		/* knote table, scans: see above */
+	spinlock_t lock;		/* active queue, status: see above */
 	struct list_head active;	/* queued knotes, under lock */
 	unsigned int nactive;		/* length of active, under lock */
 	wait_queue_head_t wq;		/* threads in kevent() */

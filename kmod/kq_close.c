@@ -244,6 +244,7 @@ static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
 		kq_owner_put(o);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kq_close_probe);
 
 static struct kprobe kq_close_kp = {

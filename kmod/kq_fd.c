@@ -50,6 +50,7 @@ static int kq_poll_wake(wait_queue_entry_t *wait, unsigned int mode,
 		 * nothing protects pwq or the knote from kq_fd_detach().
 		 */
 		list_del_init(&wait->entry);
+		/* pairs with smp_load_acquire() in kq_fd_detach() */
 		smp_store_release(&pwq->whead, NULL);
 	}
 	return 0;
@@ -86,6 +87,7 @@ static void kq_fd_detach(struct knote *kn)
 
 		/* A POLLFREE wakeup may race with us: see kq_poll_wake(). */
 		rcu_read_lock();
+		/* pairs with smp_store_release() in kq_poll_wake() */
 		whead = smp_load_acquire(&pwq->whead);
 		if (whead)
 			remove_wait_queue(whead, &pwq->wait);

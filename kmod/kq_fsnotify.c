@@ -16,7 +16,7 @@
 
 struct kq_fsmark {
 	struct fsnotify_mark mark;
-	spinlock_t lock;
+	spinlock_t lock;		/* kn against a racing handler */
 	struct knote *kn;
 };
 
