@@ -421,6 +421,32 @@ TEST(close_in_forked_child_keeps_parent_knote)
 	EXPECT_EQ((void *)9, ev.udata);
 }
 
+TEST(exit_of_forked_child_keeps_parent_knote)
+{
+	struct kevent ev;
+	pid_t pid;
+	int kq, sv[2], st;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, upair(sv));
+	KQ_CHANGE_OK(kq, sv[0], EVFILT_READ, EV_ADD, 0, 0, (void *)10);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(0);	/* its copies of every fd go with it */
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(1, fill_bytes(sv[1], 1));
+	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_READ);
+	EXPECT_EQ((void *)10, ev.udata);
+	/*
+	 * And closing in the parent still releases the file.  (Read the
+	 * byte first: closing a unix socket with unread data is a reset.)
+	 */
+	ASSERT_EQ(1, drain_fd(sv[0]));
+	ASSERT_EQ(0, close(sv[0]));
+	ASSERT_PEER_EOF(sv[1]);
+}
+
 /*
  * The exec'd helper: argv = HELPER_FLAG kq watched status go.
  * Reports "started", waits for "go" (the parent has checked EOF by then),

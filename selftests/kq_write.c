@@ -125,6 +125,30 @@ TEST(pipe_clear_fires_on_new_edge)
 	KQ_CHECK_NONE(kq);
 }
 
+TEST(pipe_lowat)
+{
+	struct kevent ev;
+	int kq, p[2], size;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
+	size = fcntl(p[1], F_GETPIPE_SZ);
+	ASSERT_LT(0, size);
+	/* Fires only with at least NOTE_LOWAT bytes free. */
+	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, NOTE_LOWAT, size, NULL);
+	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
+	EXPECT_EQ(size, ev.data);
+	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	KQ_CHECK_NONE(kq);
+	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, NOTE_LOWAT, size + 1,
+		     NULL);
+	ASSERT_EQ(1, drain_fd(p[0]));
+	KQ_CHECK_NONE(kq);
+	/* Back to the default: PIPE_BUF. */
+	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
+	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
+}
+
 TEST(pipe_without_reader_epipe)
 {
 	int kq, p[2];
