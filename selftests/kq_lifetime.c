@@ -9,6 +9,7 @@
  * kevent() fails them.
  */
 #define _GNU_SOURCE
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/close_range.h>
 
@@ -166,6 +167,84 @@ TEST(close_in_one_of_two_kqueues_releases)
 	ASSERT_PEER_EOF(sv[1]);
 	close(kq1);
 	close(kq2);
+}
+
+/* The knote's state at close time must not matter. */
+TEST(close_releases_in_any_knote_state)
+{
+	int kq, sv[5][2], i;
+
+	KQ_OPEN(kq);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, upair(sv[i]));
+	/* 0: disabled */
+	KQ_CHANGE_OK(kq, sv[0][0], EVFILT_WRITE, EV_ADD | EV_DISABLE, 0, 0,
+		     NULL);
+	/* 1: queued, event pending and never harvested */
+	KQ_CHANGE_OK(kq, sv[1][0], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
+	/* 2: EV_DISPATCH, delivered and so disabled */
+	KQ_CHANGE_OK(kq, sv[2][0], EVFILT_WRITE, EV_ADD | EV_DISPATCH, 0, 0,
+		     NULL);
+	/* 3: EV_CLEAR, delivered */
+	KQ_CHANGE_OK(kq, sv[3][0], EVFILT_WRITE, EV_ADD | EV_CLEAR, 0, 0,
+		     NULL);
+	/* 4: EV_ONESHOT, not yet fired (READ, nothing to read) */
+	KQ_CHANGE_OK(kq, sv[4][0], EVFILT_READ, EV_ADD | EV_ONESHOT, 0, 0,
+		     NULL);
+	KQ_CHANGE_OK(kq, sv[2][0], EVFILT_WRITE, EV_DISABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(kq, sv[2][0], EVFILT_WRITE, EV_ENABLE, 0, 0, NULL);
+	/* Harvest the dispatch and clear knotes (the queued one may come too). */
+	{
+		struct kevent evs[8];
+		int n, j, got2 = 0, got3 = 0;
+
+		KQ_CHANGE_OK(kq, sv[1][0], EVFILT_WRITE, EV_DISABLE, 0, 0,
+			     NULL);
+		n = kq_poll(kq, evs, 8, KQ_WAIT_MS);
+		for (j = 0; j < n; j++) {
+			got2 += evs[j].ident == (uintptr_t)sv[2][0];
+			got3 += evs[j].ident == (uintptr_t)sv[3][0];
+		}
+		ASSERT_EQ(1, got2);
+		ASSERT_EQ(1, got3);
+		KQ_CHANGE_OK(kq, sv[1][0], EVFILT_WRITE, EV_ENABLE, 0, 0,
+			     NULL);
+	}
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, close(sv[i][0]));
+	for (i = 0; i < 5; i++)
+		ASSERT_PEER_EOF(sv[i][1]);
+	close(kq);
+}
+
+TEST(high_fd_number)
+{
+	struct rlimit rl;
+	int kq, sv[2], num = 1000;
+
+	/* Past the initial descriptor table, if the limit allows. */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_max >= 2048) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			num = rl.rlim_cur - 1;
+	} else if (rl.rlim_cur < 1001) {
+		num = rl.rlim_cur - 1;
+	}
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, upair(sv));
+	ASSERT_EQ(num, dup2(sv[0], num));
+	ASSERT_EQ(0, close(sv[0]));
+	WATCH_RW(kq, num);
+	{
+		struct kevent ev;
+
+		KQ_GET_KEV(kq, &ev, num, EVFILT_WRITE);
+	}
+	ASSERT_EQ(0, close(num));
+	ASSERT_PEER_EOF(sv[1]);
+	KQ_CHANGE_ERR(kq, EBADF, num, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(kq);
 }
 
 /* ------------------------------------------------------------------ */
