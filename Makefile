@@ -19,7 +19,8 @@ export KQ_KERNEL_CACHE := $(KERNEL_CACHE)
 
 # Target kernels: one given by KVER or KDIR, else the newest cached of each series.
 ifneq ($(KDIR),)
-KVER		?= $(shell cat $(KDIR)/include/config/kernel.release)
+# (Debian's include/config/kernel.release says 6.1.192; uname -r says this:)
+KVER		?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
 endif
 ifneq ($(KVER),)
 KVERS		:= $(KVER)
