@@ -241,6 +241,47 @@ TEST(tcp_unconnected_no_event_until_connected)
 	EXPECT_EQ(0, ev.flags & EV_EOF);
 }
 
+TEST(unix_stream_unconnected_no_event_until_connected)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct kevent ev;
+	socklen_t sl;
+	int kq, l, s;
+
+	KQ_OPEN(kq);
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "kq_write.%d",
+		 getpid());
+	sl = offsetof(struct sockaddr_un, sun_path) + 1 +
+	     strlen(sun.sun_path + 1);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sun, sl));
+	ASSERT_EQ(0, listen(l, 1));
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, s);
+	KQ_CHANGE_OK(kq, s, EVFILT_WRITE, EV_ADD, 0, 0, NULL);
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&sun, sl));
+	KQ_GET_KEV(kq, &ev, s, EVFILT_WRITE);
+	EXPECT_LT(0, ev.data);
+	EXPECT_EQ(0, ev.flags & EV_EOF);
+}
+
+TEST(udp_writable_without_connect)
+{
+	struct kevent ev;
+	int kq, s;
+
+	KQ_OPEN(kq);
+	/* Connectionless: writable as soon as it exists. */
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, s);
+	KQ_CHANGE_OK(kq, s, EVFILT_WRITE, EV_ADD, 0, 0, NULL);
+	KQ_GET_KEV(kq, &ev, s, EVFILT_WRITE);
+	EXPECT_LT(0, ev.data);
+	EXPECT_EQ(0, ev.flags & EV_EOF);
+}
+
 TEST(tcp_listening_never_writable)
 {
 	unsigned short port;
@@ -429,6 +470,15 @@ TEST(except_oob_tcp)
 	} while (r == 0);
 	KQ_EXPECT_KEV(&ev, sv[1], EVFILT_EXCEPT);
 	EXPECT_TRUE(ev.fflags & NOTE_OOB);
+	/* Level-triggered until the urgent byte is read. */
+	KQ_GET_KEV(kq, &ev, sv[1], EVFILT_EXCEPT);
+	{
+		char c;
+
+		ASSERT_EQ(1, recv(sv[1], &c, 1, MSG_OOB));
+		ASSERT_EQ('!', c);
+	}
+	KQ_CHECK_NONE(kq);
 }
 
 TEST_HARNESS_MAIN
