@@ -53,6 +53,7 @@ struct kq {
 	struct mutex mtx;		/* knote table, scans: see above */
 	spinlock_t lock;		/* active queue, status: see above */
 	struct list_head active;	/* queued knotes, under lock */
+	struct list_head parked;	/* knotes no wakeup will reach, under lock */
 	unsigned int nactive;		/* length of active, under lock */
 	wait_queue_head_t wq;		/* threads in kevent() */
 	wait_queue_head_t poll_wait;	/* pollers of this kqueue */
@@ -77,6 +78,7 @@ struct kq {
 #define KN_QUEUED	0x02	/* on kq->active or a scan's private list */
 #define KN_DISABLED	0x04	/* EV_DISABLE or EV_DISPATCH after delivery */
 #define KN_DETACHED	0x08	/* being freed: callbacks must not queue */
+#define KN_PARKED	0x10	/* on kq->parked: re-checked at each kevent() */
 
 struct kq_pollwait {
 	struct list_head link;		/* in kn->fd.pwqs */
@@ -132,6 +134,7 @@ struct kq_kev {
 	u64 udata;
 	u64 ext[4];
 	void __user *uscratch;	/* harvest: the caller's slot, for TIOCINQ */
+	bool park;		/* not ready, and no wakeup will say when */
 };
 
 struct kq_filter {
@@ -186,6 +189,8 @@ void kq_knote_free(struct knote *kn);
 int kq_knote_cache_init(void);
 void kq_knote_cache_exit(void);
 void kq_knote_dequeue_locked(struct knote *kn);
+void kq_knote_park(struct knote *kn);
+void kq_recheck_parked(struct kq *kq);
 void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
 			 struct file *file);
 struct hlist_head *kq_bucket_for_file(struct kq *kq, struct file *file);

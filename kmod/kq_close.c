@@ -18,6 +18,10 @@
  * Without the probe, kevent() still never reports a stale descriptor
  * (kq_kevent.c revalidates at harvest), but the file stays referenced
  * until then.
+ *
+ * The probe is armed only while some kqueue holds a descriptor knote, so
+ * a system without kqueue users pays nothing on close(); it is disarmed a
+ * second after the last one goes, so churn does not re-patch the text.
  */
 #include <linux/kprobes.h>
 #include <linux/hashtable.h>
@@ -50,7 +54,13 @@ struct kq_sweep {
 static DEFINE_SPINLOCK(kq_owners_lock);
 static DEFINE_HASHTABLE(kq_owners, 8);
 static atomic_t kq_nr_owners = ATOMIC_INIT(0);
-static bool kq_probe_active;
+static struct kprobe kq_close_kp;
+static bool kq_probe_active;	/* registered */
+static bool kq_probe_armed;	/* under kq_probe_mutex */
+static DEFINE_MUTEX(kq_probe_mutex);
+static atomic_long_t kq_nr_fd_knotes = ATOMIC_LONG_INIT(0);
+static void kq_probe_disarm_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(kq_probe_disarm_work, kq_probe_disarm_fn);
 
 static struct kq_owner *kq_owner_lookup_rcu(struct files_struct *files)
 {
@@ -148,9 +158,30 @@ void kq_owner_detach(struct kq *kq)
 	kq_owner_put(o);
 }
 
+static void kq_probe_disarm_fn(struct work_struct *w)
+{
+	mutex_lock(&kq_probe_mutex);
+	if (kq_probe_armed && !atomic_long_read(&kq_nr_fd_knotes)) {
+		disable_kprobe(&kq_close_kp);
+		kq_probe_armed = false;
+	}
+	mutex_unlock(&kq_probe_mutex);
+}
+
+/* Process context; may sleep. */
 void kq_owner_fd_knote(struct kq *kq, int delta)
 {
 	atomic_add(delta, &kq->owner->nfd);
+	if (delta > 0 && atomic_long_inc_return(&kq_nr_fd_knotes) == 1 &&
+	    kq_probe_active) {
+		mutex_lock(&kq_probe_mutex);
+		if (!kq_probe_armed && !enable_kprobe(&kq_close_kp))
+			kq_probe_armed = true;
+		mutex_unlock(&kq_probe_mutex);
+	} else if (delta < 0 && !atomic_long_dec_return(&kq_nr_fd_knotes) &&
+		   kq_probe_active) {
+		mod_delayed_work(system_wq, &kq_probe_disarm_work, HZ);
+	}
 }
 
 bool kq_owner_is(struct kq *kq, fl_owner_t files)
@@ -247,10 +278,6 @@ static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kq_close_probe);
 
-static struct kprobe kq_close_kp = {
-	.pre_handler = kq_close_probe,
-};
-
 int kq_close_tracking_init(void)
 {
 	static const char * const syms[] = { "filp_flush", "filp_close" };
@@ -261,6 +288,7 @@ int kq_close_tracking_init(void)
 		memset(&kq_close_kp, 0, sizeof(kq_close_kp));
 		kq_close_kp.pre_handler = kq_close_probe;
 		kq_close_kp.symbol_name = syms[i];
+		kq_close_kp.flags = KPROBE_FLAG_DISABLED;
 		err = register_kprobe(&kq_close_kp);
 		if (!err) {
 			kq_probe_active = true;
@@ -275,6 +303,7 @@ int kq_close_tracking_init(void)
 
 void kq_close_tracking_exit(void)
 {
+	cancel_delayed_work_sync(&kq_probe_disarm_work);
 	if (kq_probe_active)
 		unregister_kprobe(&kq_close_kp);
 	/* queued sweeps hold owner references, and owners are RCU-freed */

@@ -124,6 +124,8 @@ static void kq_fd_recheck(struct knote *kn)
 	else
 		kn->status &= ~KN_ACTIVE;
 	spin_unlock_irq(&kn->kq->lock);
+	if (!ready && tmp.park)
+		kq_knote_park(kn);
 }
 
 static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
@@ -192,8 +194,11 @@ static bool kq_fd_event(struct knote *kn, struct kq_kev *out)
 	spin_unlock_irq(&kn->kq->lock);
 
 	mask = vfs_poll(kn->file, NULL);
-	if (!kq_fd_ready(kn, mask, out))
+	if (!kq_fd_ready(kn, mask, out)) {
+		if (out->park)
+			kq_knote_park(kn);
 		return false;
+	}
 	/* Level-triggered: stays active, re-checked at the next harvest. */
 	if (!(kn->flags & EV_CLEAR)) {
 		spin_lock_irq(&kn->kq->lock);

@@ -200,15 +200,21 @@ static bool kq_sock_ready(struct knote *kn, struct socket *sock,
 		if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
 			return false;
 		out->data = kq_sock_writable(sk);
-		if ((READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
-		    (mask & EPOLLHUP)) {
+		if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) {
 			out->flags |= EV_EOF;
 			out->fflags = err;
-			return kq_sock_connected(sock) ||
-			       (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
+			return true;
 		}
-		if (!kq_sock_connected(sock))
+		if (!kq_sock_connected(sock)) {
+			/* Linux's unix connect() wakes no one on this side */
+			out->park = sk->sk_family == AF_UNIX;
 			return false;
+		}
+		if (mask & EPOLLHUP) {
+			out->flags |= EV_EOF;
+			out->fflags = err;
+			return true;
+		}
 		if (!(mask & EPOLLOUT))
 			return false;
 		return out->data >= kq_lowat(kn);

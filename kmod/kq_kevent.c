@@ -359,6 +359,11 @@ static int kq_scan(const struct kq_call *c, int first, int max,
 	struct kq *kq = c->kq;
 	int n, err;
 
+	if (!list_empty(&kq->parked)) {
+		mutex_lock(&kq->mtx);
+		kq_recheck_parked(kq);
+		mutex_unlock(&kq->mtx);
+	}
 	for (;;) {
 		if (READ_ONCE(kq->closing))
 			return -EBADF;

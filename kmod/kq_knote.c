@@ -156,6 +156,10 @@ bool kq_knote_queue_locked(struct knote *kn)
 	lockdep_assert_held(&kq->lock);
 	if (kn->status & (KN_QUEUED | KN_DISABLED | KN_DETACHED))
 		return false;
+	if (kn->status & KN_PARKED) {
+		list_del_init(&kn->alink);
+		kn->status &= ~KN_PARKED;
+	}
 	kn->status |= KN_QUEUED;
 	list_add_tail(&kn->alink, &kq->active);
 	kq->nactive++;
@@ -166,11 +170,66 @@ bool kq_knote_queue_locked(struct knote *kn)
 void kq_knote_dequeue_locked(struct knote *kn)
 {
 	lockdep_assert_held(&kn->kq->lock);
+	if (kn->status & KN_PARKED) {
+		list_del_init(&kn->alink);
+		kn->status &= ~KN_PARKED;
+		return;
+	}
 	if (!(kn->status & KN_QUEUED))
 		return;
 	list_del_init(&kn->alink);
 	kn->status &= ~KN_QUEUED;
 	kn->kq->nactive--;
+}
+
+/*
+ * Park a knote whose condition is false and whose source will not wake us
+ * when it turns true (a unix stream socket's own connect() wakes nobody):
+ * every kevent() call re-checks it.  kq->mtx held.
+ */
+void kq_knote_park(struct knote *kn)
+{
+	struct kq *kq = kn->kq;
+
+	spin_lock_irq(&kq->lock);
+	if (!(kn->status & (KN_QUEUED | KN_PARKED | KN_DISABLED |
+			    KN_DETACHED))) {
+		kn->status |= KN_PARKED;
+		list_add_tail(&kn->alink, &kq->parked);
+	}
+	spin_unlock_irq(&kq->lock);
+}
+
+/*
+ * kq->mtx held.  Knotes stay KN_PARKED until popped, so a wakeup racing
+ * with us moves them to the active queue cleanly (kq_knote_queue_locked).
+ */
+void kq_recheck_parked(struct kq *kq)
+{
+	LIST_HEAD(list);
+	struct knote *kn;
+	bool queued = false;
+
+	spin_lock_irq(&kq->lock);
+	list_splice_init(&kq->parked, &list);
+	spin_unlock_irq(&kq->lock);
+
+	for (;;) {
+		spin_lock_irq(&kq->lock);
+		kn = list_first_entry_or_null(&list, struct knote, alink);
+		if (kn)
+			kq_knote_dequeue_locked(kn);
+		spin_unlock_irq(&kq->lock);
+		if (!kn)
+			break;
+		kn->fop->recheck(kn);
+		spin_lock_irq(&kq->lock);
+		if (kn->status & KN_ACTIVE)
+			queued |= kq_knote_queue_locked(kn);
+		spin_unlock_irq(&kq->lock);
+	}
+	if (queued)
+		kq_wake_pollers(kq);
 }
 
 /*

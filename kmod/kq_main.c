@@ -27,6 +27,7 @@ static int kq_open(struct inode *inode, struct file *file)
 	mutex_init(&kq->mtx);
 	spin_lock_init(&kq->lock);
 	INIT_LIST_HEAD(&kq->active);
+	INIT_LIST_HEAD(&kq->parked);
 	init_waitqueue_head(&kq->wq);
 	init_waitqueue_head(&kq->poll_wait);
 	init_irq_work(&kq->poll_work, kq_poll_work_fn);
