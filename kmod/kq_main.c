@@ -4,6 +4,8 @@
  * kqueue; kevent() is an ioctl on it (uapi/linux/kqueue.h).
  */
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sysfs.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/fdtable.h>
@@ -15,6 +17,21 @@
 
 atomic_t kq_live_kqueues = ATOMIC_INIT(0);
 atomic_t kq_live_knotes = ATOMIC_INIT(0);
+
+/* Read-only counters for leak checks: /sys/module/kqueue/parameters/live_* */
+static int kq_get_counter(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read((atomic_t *)kp->arg));
+}
+
+static const struct kernel_param_ops kq_counter_ops = {
+	.get = kq_get_counter,
+};
+
+module_param_cb(live_kqueues, &kq_counter_ops, &kq_live_kqueues, 0444);
+MODULE_PARM_DESC(live_kqueues, "Open kqueues");
+module_param_cb(live_knotes, &kq_counter_ops, &kq_live_knotes, 0444);
+MODULE_PARM_DESC(live_knotes, "Allocated knotes");
 
 static int kq_open(struct inode *inode, struct file *file)
 {
