@@ -48,6 +48,7 @@ struct kq_owner;
 struct knote;
 struct kq_nest_link;
 struct kq_fsmark;
+struct tracepoint;
 
 struct kq {
 	struct mutex mtx;		/* knote table, scans: see above */
@@ -120,6 +121,11 @@ struct knote {
 			u32 fflags;	/* stored value */
 			bool triggered;
 		} user;
+		struct {
+			struct hlist_node link;	/* kq_sig_hash */
+			void *key;		/* the process's signal_struct */
+			u64 count;
+		} sig;
 	};
 	struct kq_nest_link *nest;	/* when ident is another kqueue */
 };
@@ -163,7 +169,7 @@ extern const struct kq_filter kq_filter_empty;
 extern const struct kq_filter kq_filter_except;
 extern const struct kq_filter kq_filter_timer;
 extern const struct kq_filter kq_filter_user;
-extern const struct kq_filter kq_filter_libkqueue;
+extern const struct kq_filter kq_filter_signal;
 
 extern const struct file_operations kq_fops;
 
@@ -221,6 +227,14 @@ int kq_fs_watch(struct knote *kn, u32 mask);
 void kq_fs_unwatch(struct knote *kn);
 int kq_fs_init(void);
 void kq_fs_exit(void);
+
+/* kq_tracepoint.c */
+struct tracepoint *kq_tp_register(const char *name, void *probe);
+void kq_tp_unregister(struct tracepoint *tp, void *probe);
+
+/* kq_signal.c */
+int kq_signal_init(void);
+void kq_signal_exit(void);
 
 /* kq_fdinfo.c */
 void kq_show_fdinfo(struct seq_file *m, struct file *file);

@@ -37,6 +37,8 @@ static const struct kq_filter *kq_filter_of(s16 filter)
 		return &kq_filter_timer;
 	case EVFILT_USER:
 		return &kq_filter_user;
+	case EVFILT_SIGNAL:
+		return &kq_filter_signal;
 	}
 	return NULL;
 }

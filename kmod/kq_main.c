@@ -175,6 +175,9 @@ static int __init kq_init(void)
 	err = kq_close_tracking_init();
 	if (err)
 		goto err_fs;
+	err = kq_signal_init();
+	if (err)
+		goto err_close;
 	err = misc_register(&kq_misc);
 	if (err)
 		goto err_close;
@@ -194,6 +197,7 @@ err_knote:
 static void __exit kq_exit(void)
 {
 	misc_deregister(&kq_misc);
+	kq_signal_exit();
 	kq_close_tracking_exit();
 	kq_fs_exit();
 	kq_fd_cache_exit();
