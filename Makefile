@@ -3,8 +3,10 @@
 #   make                  kqueue.ko for each target kernel (6.1 and 6.12), the
 #                         shim, the selftests, the demo and the VM's module loader
 #   make KVER=<release>   the module for one kernel only (or KDIR=<headers dir>)
-#   make check            install dependencies, build, run the selftests in a VM
-#                         on every target kernel; ends "N passed, N failed, N skipped"
+#   make check            install dependencies, build (also the 6.1-debug kernel,
+#                         once per machine), run the selftests in a VM on every
+#                         target kernel; ends "N passed, N failed, N skipped"
+#   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
 #   make demo             run build/demo/kq-echo-demo in a VM on 6.1
 #   make vm-shell CMD=..  any command in the VM (see scripts/kq-vm)
 #
@@ -12,7 +14,7 @@
 
 TOP		:= $(CURDIR)
 BUILD		:= $(TOP)/build
-SERIES		?= 6.1 6.12
+SERIES		?= 6.1 6.12 6.1-debug
 KMOD_SRC	?= $(TOP)/kmod
 KERNEL_CACHE	?= /var/cache/kqueue-linux/kernels
 export KQ_KERNEL_CACHE := $(KERNEL_CACHE)
@@ -27,8 +29,14 @@ KVERS		:= $(KVER)
 else
 KVERS		:= $(foreach s,$(SERIES),$(shell scripts/kernel-info $s kver 2>/dev/null))
 endif
-# Headers of a kernel: KDIR, else the cache (scripts/fetch-kernel), else installed ones.
-kdir = $(or $(KDIR),$(wildcard $(KERNEL_CACHE)/$1/usr/src/linux-headers-$1),/lib/modules/$1/build)
+# The 6.1-debug kernel's build tree (scripts/build-debug-kernel), when built.
+ifneq ($(filter 6.1-debug,$(SERIES)),)
+DEBUG_KVER	:= $(shell scripts/kernel-info 6.1-debug kver 2>/dev/null)
+DEBUG_KDIR	:= $(shell scripts/kernel-info 6.1-debug kdir 2>/dev/null)
+endif
+# Headers of a kernel: KDIR, else the cache (scripts/fetch-kernel or the debug
+# kernel's tree), else installed ones.
+kdir = $(or $(KDIR),$(wildcard $(KERNEL_CACHE)/$1/usr/src/linux-headers-$1),$(if $(filter $1,$(DEBUG_KVER)),$(DEBUG_KDIR)),/lib/modules/$1/build)
 
 NO_WARNINGS	:= $(TOP)/scripts/no-warnings
 CFLAGS		?= -O2 -g
@@ -40,7 +48,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all modules shim selftests demo-prog loader kselftest-headers check demo vm-shell clean
+.PHONY: all modules shim selftests demo-prog loader kselftest-headers check demo vm-shell clean debug-kernel
 all: modules shim selftests demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
@@ -79,8 +87,13 @@ $(KSFT_HDRS) &: $(LINUX_SOURCE)
 
 check:
 	scripts/install-deps
+	$(if $(filter 6.1-debug,$(SERIES)),scripts/build-debug-kernel)
 	$(MAKE) all
 	scripts/kq-check $(SERIES)
+
+# Cached in /var/cache/kqueue-linux/debug/<key>/; silent when already built.
+debug-kernel:
+	scripts/build-debug-kernel
 
 demo: all
 	scripts/kq-vm --kernel 6.1 -- kq-echo-demo
