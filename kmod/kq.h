@@ -49,12 +49,14 @@ struct knote;
 struct kq_nest_link;
 struct kq_fsmark;
 struct tracepoint;
+struct kq_proc;
 
 struct kq {
 	struct mutex mtx;		/* knote table, scans: see above */
 	spinlock_t lock;		/* active queue, status: see above */
 	struct list_head active;	/* queued knotes, under lock */
 	struct list_head parked;	/* knotes no wakeup will reach, under lock */
+	struct hlist_head newborn;	/* NOTE_TRACK children, under lock */
 	unsigned int nactive;		/* length of active, under lock */
 	wait_queue_head_t wq;		/* threads in kevent() */
 	wait_queue_head_t poll_wait;	/* pollers of this kqueue */
@@ -80,6 +82,7 @@ struct kq {
 #define KN_DISABLED	0x04	/* EV_DISABLE or EV_DISPATCH after delivery */
 #define KN_DETACHED	0x08	/* being freed: callbacks must not queue */
 #define KN_PARKED	0x10	/* on kq->parked: re-checked at each kevent() */
+#define KN_NEWBORN	0x20	/* on kq->newborn (hnode), not yet in the table */
 
 struct kq_pollwait {
 	struct list_head link;		/* in kn->fd.pwqs */
@@ -122,6 +125,9 @@ struct knote {
 			bool triggered;
 		} user;
 		struct {
+			struct kq_proc *ps;
+		} proc;
+		struct {
 			struct hlist_node link;	/* kq_sig_hash */
 			void *key;		/* the process's signal_struct */
 			u64 count;
@@ -141,6 +147,7 @@ struct kq_kev {
 	u64 ext[4];
 	void __user *uscratch;	/* harvest: the caller's slot, for TIOCINQ */
 	bool park;		/* not ready, and no wakeup will say when */
+	bool drop;		/* not reported, and the knote is done */
 };
 
 struct kq_filter {
@@ -170,6 +177,8 @@ extern const struct kq_filter kq_filter_except;
 extern const struct kq_filter kq_filter_timer;
 extern const struct kq_filter kq_filter_user;
 extern const struct kq_filter kq_filter_signal;
+extern const struct kq_filter kq_filter_proc;
+extern const struct kq_filter kq_filter_procdesc;
 
 extern const struct file_operations kq_fops;
 
@@ -192,6 +201,9 @@ void kq_knote_activate(struct knote *kn);
 void kq_knote_activate_from(struct knote *kn, bool deferred);
 bool kq_knote_queue_locked(struct knote *kn);
 void kq_knote_free(struct knote *kn);
+struct knote *kq_knote_alloc_atomic(struct kq *kq, const struct knote *like);
+void kq_knote_newborn_locked(struct knote *kn);
+void kq_adopt_newborns(struct kq *kq);
 int kq_knote_cache_init(void);
 void kq_knote_cache_exit(void);
 void kq_knote_dequeue_locked(struct knote *kn);
@@ -231,6 +243,10 @@ void kq_fs_exit(void);
 /* kq_tracepoint.c */
 struct tracepoint *kq_tp_register(const char *name, void *probe);
 void kq_tp_unregister(struct tracepoint *tp, void *probe);
+
+/* kq_proc.c */
+int kq_proc_init(void);
+void kq_proc_exit(void);
 
 /* kq_signal.c */
 int kq_signal_init(void);

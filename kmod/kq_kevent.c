@@ -39,6 +39,10 @@ static const struct kq_filter *kq_filter_of(s16 filter)
 		return &kq_filter_user;
 	case EVFILT_SIGNAL:
 		return &kq_filter_signal;
+	case EVFILT_PROC:
+		return &kq_filter_proc;
+	case EVFILT_PROCDESC:
+		return &kq_filter_procdesc;
 	}
 	return NULL;
 }
@@ -216,6 +220,7 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 			continue;
 		kev.flags &= ~EV_SYSFLAGS;
 		mutex_lock(&c->kq->mtx);
+		kq_adopt_newborns(c->kq);
 		err = kq_register(c->kq, &kev);
 		mutex_unlock(&c->kq->mtx);
 		if (!err && !(kev.flags & EV_RECEIPT))
@@ -276,6 +281,7 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 	struct knote *kn;
 	int n = 0, err = 0;
 
+	kq_adopt_newborns(kq);
 	spin_lock_irq(&kq->lock);
 	list_splice_init(&kq->active, &txlist);
 	spin_unlock_irq(&kq->lock);
@@ -298,8 +304,11 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		}
 		kev.uscratch = c->events + (size_t)(first + n) * c->recsize +
 			       offsetof(struct kq_kevent, data);
-		if (!kn->fop->event(kn, &kev) && !kn->forced)
+		if (!kn->fop->event(kn, &kev) && !kn->forced) {
+			if (kev.drop)
+				kq_knote_drop(kn);
 			continue;
+		}
 		kn->forced = false;
 		kev.ident = kn->ident;
 		kev.filter = kn->filter;

@@ -125,6 +125,56 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 	return kn;
 }
 
+/*
+ * A knote like @like for a NOTE_TRACK child, from atomic context: no file,
+ * not attached yet.
+ */
+struct knote *kq_knote_alloc_atomic(struct kq *kq, const struct knote *like)
+{
+	struct knote *kn;
+
+	kn = kmem_cache_zalloc(kq_knote_cache, GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!kn)
+		return NULL;
+	kn->kq = kq;
+	kn->fop = like->fop;
+	kn->filter = like->filter;
+	kn->flags = like->flags & ~EV_ONESHOT;
+	kn->sfflags = like->sfflags;
+	kn->udata = like->udata;
+	INIT_LIST_HEAD(&kn->alink);
+	atomic_inc(&kq_live_knotes);
+	return kn;
+}
+
+/* Park a knote made in atomic context until kq->mtx is taken. */
+void kq_knote_newborn_locked(struct knote *kn)
+{
+	lockdep_assert_held(&kn->kq->lock);
+	kn->status |= KN_NEWBORN;
+	hlist_add_head(&kn->hnode, &kn->kq->newborn);
+}
+
+/* Put the newborns in the table; kq->mtx held. */
+void kq_adopt_newborns(struct kq *kq)
+{
+	struct knote *kn;
+
+	for (;;) {
+		spin_lock_irq(&kq->lock);
+		kn = hlist_empty(&kq->newborn) ? NULL :
+		     hlist_entry(kq->newborn.first, struct knote, hnode);
+		if (kn) {
+			hlist_del_init(&kn->hnode);
+			kn->status &= ~KN_NEWBORN;
+		}
+		spin_unlock_irq(&kq->lock);
+		if (!kn)
+			break;
+		kq_knote_insert(kq, kn);
+	}
+}
+
 /* Free a knote that was never attached or inserted. */
 void kq_knote_free(struct knote *kn)
 {
@@ -267,17 +317,26 @@ void kq_knote_drop(struct knote *kn)
 {
 	struct kq *kq = kn->kq;
 
+	bool newborn;
+
 	lockdep_assert_held(&kq->mtx);
 	spin_lock_irq(&kq->lock);
 	kn->status |= KN_DETACHED;
 	kq_knote_dequeue_locked(kn);
+	newborn = kn->status & KN_NEWBORN;
+	if (newborn) {
+		hlist_del_init(&kn->hnode);
+		kn->status &= ~KN_NEWBORN;
+	}
 	spin_unlock_irq(&kq->lock);
 
 	kn->fop->detach(kn);
 	if (kn->nest)
 		kq_nest_detach(kn);
-	hlist_del(&kn->hnode);
-	kq->nknotes--;
+	if (!newborn) {
+		hlist_del(&kn->hnode);
+		kq->nknotes--;
+	}
 	if (kn->file)
 		kq_owner_fd_knote(kq, -1);
 	kq_knote_free(kn);

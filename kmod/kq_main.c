@@ -45,6 +45,7 @@ static int kq_open(struct inode *inode, struct file *file)
 	spin_lock_init(&kq->lock);
 	INIT_LIST_HEAD(&kq->active);
 	INIT_LIST_HEAD(&kq->parked);
+	INIT_HLIST_HEAD(&kq->newborn);
 	init_waitqueue_head(&kq->wq);
 	init_waitqueue_head(&kq->poll_wait);
 	init_irq_work(&kq->poll_work, kq_poll_work_fn);
@@ -114,6 +115,7 @@ static int kq_release(struct inode *inode, struct file *file)
 
 	kq_owner_detach(kq);
 	mutex_lock(&kq->mtx);
+	kq_adopt_newborns(kq);
 	kq_knote_drop_all(kq, false);
 	mutex_unlock(&kq->mtx);
 	irq_work_sync(&kq->poll_work);
@@ -178,11 +180,16 @@ static int __init kq_init(void)
 	err = kq_signal_init();
 	if (err)
 		goto err_close;
+	err = kq_proc_init();
+	if (err)
+		goto err_signal;
 	err = misc_register(&kq_misc);
 	if (err)
 		goto err_close;
 	return 0;
 
+err_signal:
+	kq_signal_exit();
 err_close:
 	kq_close_tracking_exit();
 err_fs:
@@ -197,6 +204,7 @@ err_knote:
 static void __exit kq_exit(void)
 {
 	misc_deregister(&kq_misc);
+	kq_proc_exit();
 	kq_signal_exit();
 	kq_close_tracking_exit();
 	kq_fs_exit();

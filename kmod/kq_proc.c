@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EVFILT_PROC and EVFILT_PROCDESC: a process's fork, exec and exit.
+ *
+ * Exit: a wait-queue entry on the process's struct pid (pid->wait_pidfd,
+ * the queue pidfds poll on).  It is woken in exit_notify() once the whole
+ * thread group is a zombie, with tasklist_lock held, so the wait(2)
+ * status is final and the parent can already reap it.  Nothing here ever
+ * reaps.
+ *
+ * Fork and exec: the sched_process_fork and sched_process_exec
+ * tracepoints, whose probes run with preemption off: they mark and queue,
+ * and for NOTE_TRACK attach a knote to the child right there (atomic
+ * allocations), so that a child exiting at once is still seen.  Such a
+ * knote waits on kq->newborn until the next kevent() puts it in the table.
+ *
+ * kq_proc_lock protects kq_proc_hash (watches by struct pid); it is taken
+ * before pid->wait_pidfd's lock and kq->lock.
+ */
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/cred.h>
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/magic.h>
+#include <linux/tracepoint.h>
+#include <linux/binfmts.h>
+#include "kq.h"
+
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC	0x50494446
+#endif
+
+#define KQ_PROC_FFLAGS	(NOTE_EXIT | NOTE_FORK | NOTE_EXEC | NOTE_TRACK)
+
+struct kq_proc {
+	struct knote *kn;
+	struct pid *pid;
+	struct pid_namespace *ns;	/* numbers the children reported */
+	struct hlist_node link;		/* kq_proc_hash */
+	wait_queue_entry_t wait;	/* on pid->wait_pidfd */
+	u32 fflags;			/* pending, under kq->lock */
+	int status;			/* wait(2) status once exited */
+	pid_t ppid;			/* NOTE_CHILD: the parent */
+	bool exited;
+};
+
+static DEFINE_SPINLOCK(kq_proc_lock);
+static DEFINE_HASHTABLE(kq_proc_hash, 6);
+static struct tracepoint *kq_fork_tp, *kq_exec_tp;
+
+/* The whole thread group has exited (6.1's thread_group_exited()). */
+static bool kq_group_exited(struct pid *pid)
+{
+	struct task_struct *t;
+	bool exited;
+
+	rcu_read_lock();
+	t = pid_task(pid, PIDTYPE_PID);
+	exited = !t || (READ_ONCE(t->exit_state) && thread_group_empty(t));
+	rcu_read_unlock();
+	return exited;
+}
+
+/* As wait_task_zombie() computes it. */
+static int kq_exit_status(struct pid *pid)
+{
+	struct task_struct *t;
+	int status = 0;
+
+	rcu_read_lock();
+	t = pid_task(pid, PIDTYPE_TGID);
+	if (t)
+		status = (t->signal->flags & SIGNAL_GROUP_EXIT) ?
+			 t->signal->group_exit_code : t->exit_code;
+	rcu_read_unlock();
+	return status;
+}
+
+/* Record the exit once; kq->lock not held. */
+static void kq_proc_exited(struct kq_proc *ps)
+{
+	struct knote *kn = ps->kn;
+	int status = kq_exit_status(ps->pid);
+	unsigned long flags;
+
+	spin_lock_irqsave(&kn->kq->lock, flags);
+	if (!ps->exited) {
+		ps->exited = true;
+		ps->status = status;
+		if (kn->sfflags & NOTE_EXIT)
+			ps->fflags |= NOTE_EXIT;
+	}
+	spin_unlock_irqrestore(&kn->kq->lock, flags);
+	kq_knote_activate(kn);
+}
+
+static int kq_proc_wake(wait_queue_entry_t *wait, unsigned int mode,
+			int sync, void *key)
+{
+	struct kq_proc *ps = container_of(wait, struct kq_proc, wait);
+
+	if (kq_group_exited(ps->pid))
+		kq_proc_exited(ps);
+	return 0;
+}
+
+static void kq_proc_note(struct kq_proc *ps, u32 note)
+{
+	struct knote *kn = ps->kn;
+	unsigned long flags;
+
+	if (!(kn->sfflags & note))
+		return;
+	spin_lock_irqsave(&kn->kq->lock, flags);
+	ps->fflags |= note;
+	spin_unlock_irqrestore(&kn->kq->lock, flags);
+	kq_knote_activate(kn);
+}
+
+static struct kq_proc *kq_proc_alloc(struct knote *kn, struct pid *pid,
+				     struct pid_namespace *ns, gfp_t gfp)
+{
+	struct kq_proc *ps = kzalloc(sizeof(*ps), gfp);
+
+	if (!ps)
+		return NULL;
+	ps->kn = kn;
+	ps->pid = get_pid(pid);
+	ps->ns = get_pid_ns(ns);
+	init_waitqueue_func_entry(&ps->wait, kq_proc_wake);
+	return ps;
+}
+
+/* kq_proc_lock held. */
+static void kq_proc_hook_locked(struct kq_proc *ps)
+{
+	add_wait_queue(&ps->pid->wait_pidfd, &ps->wait);
+	hash_add(kq_proc_hash, &ps->link, (unsigned long)ps->pid);
+	ps->kn->proc.ps = ps;
+}
+
+static void kq_proc_free(struct kq_proc *ps)
+{
+	put_pid_ns(ps->ns);
+	put_pid(ps->pid);
+	kfree(ps);
+}
+
+/* Hook @pid to @kn; fires at once if it already exited. kq->mtx held. */
+static int kq_proc_watch(struct knote *kn, struct pid *pid)
+{
+	struct kq_proc *ps;
+
+	ps = kq_proc_alloc(kn, pid, task_active_pid_ns(current),
+			   GFP_KERNEL_ACCOUNT);
+	if (!ps)
+		return -ENOMEM;
+	kn->flags |= EV_CLEAR;
+	spin_lock_irq(&kq_proc_lock);
+	kq_proc_hook_locked(ps);
+	spin_unlock_irq(&kq_proc_lock);
+	/* an exit before the hook went in woke nobody */
+	if (kq_group_exited(pid))
+		kq_proc_exited(ps);
+	return 0;
+}
+
+static void kq_proc_detach(struct knote *kn)
+{
+	struct kq_proc *ps = kn->proc.ps;
+
+	if (!ps)
+		return;
+	remove_wait_queue(&ps->pid->wait_pidfd, &ps->wait);
+	spin_lock_irq(&kq_proc_lock);
+	hash_del(&ps->link);
+	spin_unlock_irq(&kq_proc_lock);
+	kn->proc.ps = NULL;
+	kq_proc_free(ps);
+}
+
+/* FreeBSD p_cansee(), as ptrace "read" access without the LSM part. */
+static bool kq_may_watch(struct task_struct *t)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	bool ok;
+
+	if (same_thread_group(t, current))
+		return true;
+	rcu_read_lock();
+	tcred = __task_cred(t);
+	ok = uid_eq(cred->uid, tcred->euid) && uid_eq(cred->uid, tcred->suid) &&
+	     uid_eq(cred->uid, tcred->uid) && gid_eq(cred->gid, tcred->egid) &&
+	     gid_eq(cred->gid, tcred->sgid) && gid_eq(cred->gid, tcred->gid);
+	if (!ok)
+		ok = ns_capable_noaudit(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	return ok;
+}
+
+static int kq_proc_attach(struct knote *kn, const struct kq_kev *kev)
+{
+	struct task_struct *t;
+	struct pid *pid;
+	int err = 0;
+
+	if (kev->ident == 0 || kev->ident > PID_MAX_LIMIT)
+		return -ESRCH;
+	kn->sfflags &= KQ_PROC_FFLAGS;
+	pid = find_get_pid(kev->ident);
+	if (!pid)
+		return -ESRCH;
+	rcu_read_lock();
+	t = pid_task(pid, PIDTYPE_TGID);
+	if (!t)
+		err = -ESRCH;
+	else if (!kq_may_watch(t))
+		err = -EACCES;
+	rcu_read_unlock();
+	/* BSD: a zombie can only be watched for its exit */
+	if (!err && !(kn->sfflags & NOTE_EXIT) && kq_group_exited(pid))
+		err = -ESRCH;
+	if (!err)
+		err = kq_proc_watch(kn, pid);
+	put_pid(pid);
+	return err;
+}
+
+static int kq_proc_modify(struct knote *kn, const struct kq_kev *kev)
+{
+	if (kev->flags & EV_ADD)
+		kn->sfflags = kev->fflags & KQ_PROC_FFLAGS;
+	return 0;
+}
+
+static bool kq_proc_event(struct knote *kn, struct kq_kev *out)
+{
+	struct kq_proc *ps = kn->proc.ps;
+	bool ready = true;
+	u32 f;
+
+	spin_lock_irq(&kn->kq->lock);
+	f = ps->fflags;
+	if (f & NOTE_CHILD) {
+		/* reported apart from whatever the child does next */
+		out->fflags = NOTE_CHILD;
+		out->data = ps->ppid;
+		ps->fflags &= ~NOTE_CHILD;
+		if (!ps->fflags && !ps->exited)
+			kn->status &= ~KN_ACTIVE;
+	} else if (ps->exited) {
+		out->fflags = f;
+		out->data = (f & NOTE_EXIT) ? ps->status : 0;
+		out->flags |= EV_EOF | EV_ONESHOT;
+		kn->flags |= EV_ONESHOT;
+		ps->fflags = 0;
+		/* exited with nothing asked for: gone without an event */
+		ready = f != 0;
+		out->drop = !ready;
+	} else {
+		out->fflags = f;
+		ps->fflags = 0;
+		kn->status &= ~KN_ACTIVE;
+		ready = f != 0;
+	}
+	spin_unlock_irq(&kn->kq->lock);
+	return ready;
+}
+
+const struct kq_filter kq_filter_proc = {
+	.name = "EVFILT_PROC",
+	.attach = kq_proc_attach, .detach = kq_proc_detach,
+	.modify = kq_proc_modify, .event = kq_proc_event,
+};
+
+/* NOTE_TRACK: watch the new child too, from the fork tracepoint. */
+static void kq_proc_track(struct kq_proc *ps, struct task_struct *parent,
+			  struct task_struct *child)
+{
+	struct knote *kn = ps->kn, *ckn;
+	struct kq *kq = kn->kq;
+	struct kq_proc *cps;
+	unsigned long flags;
+
+	ckn = kq_knote_alloc_atomic(kq, kn);
+	cps = ckn ? kq_proc_alloc(ckn, task_tgid(child), ps->ns,
+				  GFP_ATOMIC | __GFP_ACCOUNT) : NULL;
+	if (!cps) {
+		if (ckn)
+			kq_knote_free(ckn);
+		kq_proc_note(ps, NOTE_TRACKERR);
+		return;
+	}
+	ckn->ident = pid_nr_ns(task_tgid(child), ps->ns);
+	cps->ppid = pid_nr_ns(task_tgid(parent), ps->ns);
+	cps->fflags = NOTE_CHILD;
+	kq_proc_hook_locked(cps);
+
+	spin_lock_irqsave(&kq->lock, flags);
+	if (kq->closing) {
+		spin_unlock_irqrestore(&kq->lock, flags);
+		remove_wait_queue(&cps->pid->wait_pidfd, &cps->wait);
+		hash_del(&cps->link);
+		kq_proc_free(cps);
+		kq_knote_free(ckn);
+		return;
+	}
+	kq_knote_newborn_locked(ckn);
+	spin_unlock_irqrestore(&kq->lock, flags);
+	kq_knote_activate(ckn);
+}
+
+static void kq_fork_probe(void *data, struct task_struct *parent,
+			  struct task_struct *child)
+{
+	struct pid *key = task_tgid(parent);
+	struct kq_proc *ps;
+	unsigned long flags;
+
+	if (hash_empty(kq_proc_hash) || !thread_group_leader(child))
+		return;
+	spin_lock_irqsave(&kq_proc_lock, flags);
+	hash_for_each_possible(kq_proc_hash, ps, link, (unsigned long)key) {
+		if (ps->pid != key || ps->exited)
+			continue;
+		kq_proc_note(ps, NOTE_FORK);
+		if (ps->kn->sfflags & NOTE_TRACK)
+			kq_proc_track(ps, parent, child);
+	}
+	spin_unlock_irqrestore(&kq_proc_lock, flags);
+}
+
+static void kq_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
+			  struct linux_binprm *bprm)
+{
+	struct pid *key = task_tgid(p);
+	struct kq_proc *ps;
+	unsigned long flags;
+
+	if (hash_empty(kq_proc_hash))
+		return;
+	spin_lock_irqsave(&kq_proc_lock, flags);
+	hash_for_each_possible(kq_proc_hash, ps, link, (unsigned long)key)
+		if (ps->pid == key)
+			kq_proc_note(ps, NOTE_EXEC);
+	spin_unlock_irqrestore(&kq_proc_lock, flags);
+}
+
+/* EVFILT_PROCDESC: ident is a pidfd; only NOTE_EXIT. */
+struct kq_pidfd_table {
+	poll_table pt;
+	struct pid *pid;
+};
+
+/* A pidfd polls on pid->wait_pidfd: that names its struct pid. */
+static void kq_pidfd_queue_proc(struct file *file, wait_queue_head_t *whead,
+				poll_table *pt)
+{
+	struct kq_pidfd_table *t = container_of(pt, struct kq_pidfd_table, pt);
+
+	t->pid = container_of(whead, struct pid, wait_pidfd);
+}
+
+static bool kq_is_pidfd(struct file *file)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+
+	if (sb->s_magic == PID_FS_MAGIC)
+		return true;
+	return sb->s_magic == ANON_INODE_FS_MAGIC &&
+	       !strcmp(file->f_path.dentry->d_name.name, "[pidfd]");
+}
+
+static int kq_procdesc_attach(struct knote *kn, const struct kq_kev *kev)
+{
+	struct kq_pidfd_table t = { .pid = NULL };
+
+	if (!kq_is_pidfd(kn->file))
+		return -EINVAL;
+	kn->sfflags &= NOTE_EXIT;
+	init_poll_funcptr(&t.pt, kq_pidfd_queue_proc);
+	vfs_poll(kn->file, &t.pt);
+	if (!t.pid)
+		return -EINVAL;
+	return kq_proc_watch(kn, t.pid);
+}
+
+const struct kq_filter kq_filter_procdesc = {
+	.name = "EVFILT_PROCDESC", .isfd = true,
+	.attach = kq_procdesc_attach, .detach = kq_proc_detach,
+	.modify = kq_proc_modify, .event = kq_proc_event,
+};
+
+int kq_proc_init(void)
+{
+	kq_fork_tp = kq_tp_register("sched_process_fork", kq_fork_probe);
+	kq_exec_tp = kq_tp_register("sched_process_exec", kq_exec_probe);
+	return 0;
+}
+
+void kq_proc_exit(void)
+{
+	kq_tp_unregister(kq_exec_tp, kq_exec_probe);
+	kq_tp_unregister(kq_fork_tp, kq_fork_probe);
+	tracepoint_synchronize_unregister();
+}
