@@ -113,7 +113,11 @@ struct knote {
 			struct list_head pwqs;
 			__poll_t events;
 			int error;	/* allocation failed in queue proc */
-			struct kq_fsmark *fsmark; /* regular files */
+			struct kq_fsmark *fsmark; /* regular files, vnodes */
+			u32 vn_fflags;		/* EVFILT_VNODE: pending */
+			unsigned int vn_nlink;	/* last link count seen */
+			loff_t vn_size;		/* last size seen */
+			bool vn_within;		/* a rename within this dir */
 		} fd;
 		struct {
 			struct hrtimer timer;
@@ -179,6 +183,7 @@ extern const struct kq_filter kq_filter_user;
 extern const struct kq_filter kq_filter_signal;
 extern const struct kq_filter kq_filter_proc;
 extern const struct kq_filter kq_filter_procdesc;
+extern const struct kq_filter kq_filter_vnode;
 
 extern const struct file_operations kq_fops;
 
@@ -237,6 +242,7 @@ void kq_close_tracking_exit(void);
 /* kq_fsnotify.c */
 int kq_fs_watch(struct knote *kn, u32 mask);
 void kq_fs_unwatch(struct knote *kn);
+void kq_vnode_event(struct knote *kn, u32 mask);
 int kq_fs_init(void);
 void kq_fs_exit(void);
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Wakeups for regular files.  A regular file has no poll wait queue, yet
- * BSD's EVFILT_READ on it fires again when the file grows past the read
- * offset.  An fsnotify mark (FS_MODIFY) on the inode plays the wait
- * queue's part: its handler only activates the knote.
+ * fsnotify marks: EVFILT_VNODE (kq_vnode.c), and wakeups for regular
+ * files.  A regular file has no poll wait queue, yet BSD's EVFILT_READ on
+ * it fires again when the file grows past the read offset: an FS_MODIFY
+ * mark plays the wait queue's part, and its handler only queues.
  *
  * The handler may run while the knote is being dropped: m->lock and the
  * NULLed m->kn keep it from touching a freed knote; the mark itself is
@@ -29,7 +29,9 @@ static int kq_fs_event(struct fsnotify_mark *mark, u32 mask,
 	struct kq_fsmark *m = container_of(mark, struct kq_fsmark, mark);
 
 	spin_lock(&m->lock);
-	if (m->kn)
+	if (m->kn && m->kn->filter == EVFILT_VNODE)
+		kq_vnode_event(m->kn, mask);
+	else if (m->kn)
 		kq_knote_activate(m->kn);
 	spin_unlock(&m->lock);
 	return 0;

@@ -43,6 +43,8 @@ static const struct kq_filter *kq_filter_of(s16 filter)
 		return &kq_filter_proc;
 	case EVFILT_PROCDESC:
 		return &kq_filter_procdesc;
+	case EVFILT_VNODE:
+		return &kq_filter_vnode;
 	}
 	return NULL;
 }

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EVFILT_VNODE on fsnotify marks (kq_fsnotify.c): one mark per knote, in
+ * the module's own fsnotify group, so inotify's per-user limits do not
+ * apply.  The handler runs in the context of the task changing the file;
+ * it translates the fsnotify event to NOTE_* bits, accumulates them and
+ * queues the knote.
+ *
+ * Directories follow the BSD rules: any entry created, removed or renamed
+ * is NOTE_WRITE; a subdirectory created, removed or moved in or out
+ * changes the link count (NOTE_LINK); a move across directories is
+ * NOTE_EXTEND.  fsnotify reports FS_RENAME to the old directory only for a
+ * rename within one directory, and before FS_MOVED_FROM/TO: that tells
+ * the two apart.
+ */
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/fsnotify_backend.h>
+#include "kq.h"
+
+#define KQ_VNODE_FFLAGS	(NOTE_DELETE | NOTE_WRITE | NOTE_EXTEND | \
+			 NOTE_ATTRIB | NOTE_LINK | NOTE_RENAME | NOTE_REVOKE | \
+			 NOTE_TRUNCATE | NOTE_OPEN | NOTE_CLOSE | \
+			 NOTE_CLOSE_WRITE | NOTE_READ)
+
+#define KQ_VNODE_FSMASK	(FS_MODIFY | FS_ATTRIB | FS_DELETE_SELF | \
+			 FS_MOVE_SELF | FS_UNMOUNT | FS_OPEN | FS_ACCESS | \
+			 FS_CLOSE_WRITE | FS_CLOSE_NOWRITE | FS_CREATE | \
+			 FS_DELETE | FS_MOVED_FROM | FS_MOVED_TO | FS_RENAME)
+
+static u32 kq_vnode_dir_notes(struct knote *kn, u32 mask)
+{
+	bool isdir = mask & FS_ISDIR;
+	u32 note = 0;
+
+	if (mask & FS_RENAME)
+		kn->fd.vn_within = true;
+	if (mask & (FS_CREATE | FS_DELETE))
+		note |= NOTE_WRITE | (isdir ? NOTE_LINK : 0);
+	if (mask & (FS_MOVED_FROM | FS_MOVED_TO)) {
+		note |= NOTE_WRITE;
+		if (!kn->fd.vn_within)
+			note |= NOTE_EXTEND | (isdir ? NOTE_LINK : 0);
+		if (mask & FS_MOVED_TO)
+			kn->fd.vn_within = false;
+	}
+	return note;
+}
+
+static u32 kq_vnode_notes(struct knote *kn, u32 mask, struct inode *inode)
+{
+	u32 note = kq_vnode_dir_notes(kn, mask);
+
+	if (mask & FS_MODIFY) {
+		loff_t size = i_size_read(inode);
+
+		note |= NOTE_WRITE;
+		if (size > kn->fd.vn_size)
+			note |= NOTE_EXTEND;
+		else if (size < kn->fd.vn_size)
+			note |= NOTE_TRUNCATE;
+		kn->fd.vn_size = size;
+	}
+	if (mask & FS_ATTRIB) {
+		unsigned int nlink = READ_ONCE(inode->i_nlink);
+
+		/* FreeBSD: link() is NOTE_LINK, any unlink() NOTE_DELETE */
+		if (nlink > kn->fd.vn_nlink)
+			note |= NOTE_LINK;
+		else if (nlink < kn->fd.vn_nlink)
+			note |= NOTE_DELETE;
+		if (nlink != kn->fd.vn_nlink) {
+			kn->fd.vn_nlink = nlink;
+		} else {
+			note |= NOTE_ATTRIB;
+		}
+	}
+	if (mask & FS_DELETE_SELF)
+		note |= NOTE_DELETE;
+	if (mask & FS_MOVE_SELF)
+		note |= NOTE_RENAME;
+	if (mask & FS_UNMOUNT)
+		note |= NOTE_REVOKE;
+	if (mask & FS_OPEN)
+		note |= NOTE_OPEN;
+	if (mask & FS_CLOSE_NOWRITE)
+		note |= NOTE_CLOSE;
+	if (mask & FS_CLOSE_WRITE)
+		note |= NOTE_CLOSE_WRITE;
+	if (mask & FS_ACCESS)
+		note |= NOTE_READ;
+	return note;
+}
+
+/* fsnotify handler, under the mark's lock: translate and queue. */
+void kq_vnode_event(struct knote *kn, u32 mask)
+{
+	struct inode *inode = file_inode(kn->file);
+	unsigned long flags;
+	u32 note;
+
+	spin_lock_irqsave(&kn->kq->lock, flags);
+	note = kq_vnode_notes(kn, mask, inode) & kn->sfflags;
+	kn->fd.vn_fflags |= note;
+	spin_unlock_irqrestore(&kn->kq->lock, flags);
+	if (note)
+		kq_knote_activate(kn);
+}
+
+static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
+{
+	struct inode *inode = file_inode(kn->file);
+
+	switch (inode->i_sb->s_magic) {
+	case SOCKFS_MAGIC:
+	case PIPEFS_MAGIC:
+	case ANON_INODE_FS_MAGIC:
+		return -EINVAL;
+	}
+	kn->sfflags &= KQ_VNODE_FFLAGS;
+	kn->fd.vn_size = i_size_read(inode);
+	kn->fd.vn_nlink = READ_ONCE(inode->i_nlink);
+	return kq_fs_watch(kn, KQ_VNODE_FSMASK);
+}
+
+static void kq_vnode_detach(struct knote *kn)
+{
+	kq_fs_unwatch(kn);
+}
+
+static int kq_vnode_modify(struct knote *kn, const struct kq_kev *kev)
+{
+	kn->sfflags = kev->fflags & KQ_VNODE_FFLAGS;
+	return 0;
+}
+
+/* fflags accumulate until delivered; only EV_CLEAR resets them (BSD). */
+static bool kq_vnode_event_harvest(struct knote *kn, struct kq_kev *out)
+{
+	bool ready;
+
+	spin_lock_irq(&kn->kq->lock);
+	out->fflags = kn->fd.vn_fflags;
+	ready = out->fflags != 0;
+	if (out->fflags & NOTE_REVOKE)
+		out->flags |= EV_EOF;
+	if (!ready || (kn->flags & EV_CLEAR)) {
+		kn->fd.vn_fflags = 0;
+		kn->status &= ~KN_ACTIVE;
+	}
+	spin_unlock_irq(&kn->kq->lock);
+	return ready;
+}
+
+const struct kq_filter kq_filter_vnode = {
+	.name = "EVFILT_VNODE", .isfd = true,
+	.attach = kq_vnode_attach, .detach = kq_vnode_detach,
+	.modify = kq_vnode_modify, .event = kq_vnode_event_harvest,
+};
