@@ -69,11 +69,9 @@ static u32 kq_vnode_notes(struct knote *kn, u32 mask, struct inode *inode)
 			note |= NOTE_LINK;
 		else if (nlink < kn->fd.vn_nlink)
 			note |= NOTE_DELETE;
-		if (nlink != kn->fd.vn_nlink) {
-			kn->fd.vn_nlink = nlink;
-		} else {
+		else
 			note |= NOTE_ATTRIB;
-		}
+		kn->fd.vn_nlink = nlink;
 	}
 	if (mask & FS_DELETE_SELF)
 		note |= NOTE_DELETE;
