@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <grp.h>
 #include <limits.h>
+#include <sched.h>
 #include <sys/prctl.h>
 
 #include "kq_util.h"
@@ -454,6 +455,191 @@ TEST(other_user_eacces)
 	close(ctl[0]);
 }
 
+/* The process state letter from /proc/pid/stat ('?' if unreadable). */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static struct kq_gate leader_go;
+
+static void *exit_later(void *arg)
+{
+	(void)arg;
+	if (gate_wait(&leader_go))
+		_exit(100);
+	_exit(12);
+}
+
+/*
+ * The thread group leader exits first (pthread_exit); the process is not
+ * gone until its last thread exits, and that thread's status is reported.
+ */
+TEST(leader_exits_first)
+{
+	struct kevent ev;
+	long long deadline;
+	int kq, st;
+	pid_t pid;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, gate_init(&leader_go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t th;
+
+		alarm(KQ_CHILD_ALARM);
+		if (pthread_create(&th, NULL, exit_later, NULL))
+			_exit(101);
+		pthread_exit(NULL);
+	}
+	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
+	/* Wait (bounded) for the leader to be a zombie. */
+	deadline = kq_now_ms() + KQ_WAIT_MS;
+	while (proc_state(pid) != 'Z') {
+		ASSERT_LT(kq_now_ms(), deadline)
+			TH_LOG("leader state %c", proc_state(pid));
+		usleep(10000);
+	}
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(0, gate_open(&leader_go));
+	WAIT_EXIT(kq, &ev, pid, 12);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ((int)ev.data, st);
+	gate_close(&leader_go);
+	close(kq);
+}
+
+struct exec_thread_args {
+	int statusfd, gofd;
+};
+
+static void *exec_from_thread(void *arg)
+{
+	struct exec_thread_args *a = arg;
+
+	exec_helper(a->statusfd, a->gofd, 14);
+	return NULL;
+}
+
+/*
+ * A non-leader thread execs: the process keeps its pid (the thread takes
+ * the leader's place).  NOTE_EXEC, no NOTE_EXIT for the old leader, and
+ * the watch still reports the final exit.
+ */
+TEST(exec_from_thread_keeps_watch)
+{
+	struct kq_gate go;
+	struct kevent ev;
+	int kq, st, stp[2], gop[2];
+	pid_t pid;
+	char c;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, pipe(stp));
+	ASSERT_EQ(0, pipe(gop));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct exec_thread_args a = { stp[1], gop[0] };
+		pthread_t th;
+
+		alarm(KQ_CHILD_ALARM);
+		if (gate_wait(&go))
+			_exit(100);
+		if (pthread_create(&th, NULL, exec_from_thread, &a))
+			_exit(101);
+		pthread_join(th, NULL);
+		_exit(102);
+	}
+	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXEC | NOTE_EXIT, 0,
+		     NULL);
+	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_TRUE(wait_poll(stp[0], POLLIN, KQ_WAIT_MS) & POLLIN);
+	ASSERT_EQ(1, read(stp[0], &c, 1));
+	ASSERT_EQ('E', c);
+	KQ_WAIT_ONE(kq, &ev, pid, EVFILT_PROC, KQ_WAIT_MS);
+	EXPECT_EQ(NOTE_EXEC, ev.fflags);
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(1, write(gop[1], "g", 1));
+	WAIT_EXIT(kq, &ev, pid, 14);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ((int)ev.data, st);
+	gate_close(&go);
+	close(stp[0]);
+	close(stp[1]);
+	close(gop[0]);
+	close(gop[1]);
+	close(kq);
+}
+
+/* With SIGCHLD ignored the child is reaped at once; NOTE_EXIT still comes. */
+TEST(autoreaped_child_exit)
+{
+	struct kq_gate go;
+	struct kevent ev;
+	int kq, st;
+	pid_t pid;
+
+	KQ_OPEN(kq);
+	ASSERT_NE(SIG_ERR, signal(SIGCHLD, SIG_IGN));
+	ASSERT_EQ(0, gate_init(&go));
+	pid = spawn_gated(&go, 13);
+	ASSERT_LE(0, pid);
+	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
+	ASSERT_EQ(0, gate_open(&go));
+	WAIT_EXIT(kq, &ev, pid, 13);
+	ASSERT_EQ(-1, waitpid(pid, &st, 0));
+	ASSERT_EQ(ECHILD, errno);
+	KQ_CHECK_NONE(kq);
+	gate_close(&go);
+	close(kq);
+}
+
+/* Closing a kqueue that watches processes, before or after they exit. */
+TEST(close_kqueue_while_watching)
+{
+	struct kq_gate go;
+	int kq, st, i;
+	pid_t pid;
+
+	ASSERT_EQ(0, gate_init(&go));
+	for (i = 0; i < 20; i++) {
+		KQ_OPEN(kq);
+		pid = spawn_gated(&go, 0);
+		ASSERT_LE(0, pid);
+		KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD,
+			     NOTE_EXIT | NOTE_FORK | NOTE_TRACK, 0, NULL);
+		if (i & 1) {
+			ASSERT_EQ(0, close(kq));
+			ASSERT_EQ(0, gate_open(&go));
+			ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		} else {
+			ASSERT_EQ(0, gate_open(&go));
+			ASSERT_EQ(0, wait_zombie(pid));
+			ASSERT_EQ(0, close(kq));
+			ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		}
+	}
+	gate_close(&go);
+}
+
 /* ------------------------------------------------------------------ */
 /* NOTE_FORK, NOTE_EXEC.                                                */
 
@@ -860,6 +1046,84 @@ TEST(track_child_inherits_fflags)
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	gate_close(&go);
 	gate_close(&done);
+	close(kq);
+}
+
+/*
+ * Pid namespaces: idents are pids as the watcher sees them.  We watch
+ * ourselves with NOTE_TRACK and fork the init of a new pid namespace; its
+ * NOTE_CHILD carries our view of its pid.  Inside, it watches itself
+ * (pid 1) and sees its own child as pid 2.
+ */
+TEST(track_across_pid_namespace)
+{
+	struct kevent evs[8];
+	int kq, st, r, i, child = 0, cexit = 0;
+	pid_t pid;
+
+	KQ_OPEN(kq);
+	KQ_CHANGE_OK(kq, getpid(), EVFILT_PROC, EV_ADD,
+		     NOTE_TRACK | NOTE_EXIT, 0, NULL);
+	if (unshare(CLONE_NEWPID))
+		SKIP(return, "unshare(CLONE_NEWPID): %s", strerror(errno));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct kevent ev;
+		int ckq, gst;
+		pid_t g;
+
+		alarm(KQ_CHILD_ALARM);
+		if (getpid() != 1)
+			_exit(100);
+		ckq = kqueue();
+		if (ckq < 0 ||
+		    kq_change(ckq, 1, EVFILT_PROC, EV_ADD, NOTE_TRACK, 0,
+			      NULL))
+			_exit(101);
+		g = fork();
+		if (g == 0)
+			_exit(0);
+		if (g != 2 || waitpid(g, &gst, 0) != g)
+			_exit(102);
+		memset(&ev, 0, sizeof(ev));
+		if (kq_poll(ckq, &ev, 1, KQ_WAIT_MS) != 1)
+			_exit(103);
+		if (!(ev.fflags & NOTE_CHILD))
+			_exit(104);
+		if (ev.ident != 2)
+			_exit(105);
+		if (ev.data != 1)
+			_exit(106);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(0, WEXITSTATUS(st))
+		TH_LOG("inside: 103 no event, 104 not NOTE_CHILD, 105 ident not 2, 106 data not 1");
+	/* Outside: NOTE_CHILD and NOTE_EXIT of pid (our numbers). */
+	r = kq_collect(kq, evs, 8, 0);
+	for (i = 0; i < r; i++) {
+		char b[160];
+
+		TH_LOG("event %s", kev_str(&evs[i], b, sizeof(b)));
+		if (evs[i].fflags & NOTE_CHILD) {
+			/* pid's parent is us; the grandchild's is pid. */
+			if (evs[i].ident == (uintptr_t)pid)
+				EXPECT_EQ(getpid(), evs[i].data);
+			else
+				EXPECT_EQ(pid, evs[i].data);
+			child++;
+		}
+		if ((evs[i].fflags & NOTE_EXIT) &&
+		    evs[i].ident == (uintptr_t)pid) {
+			EXPECT_EQ(st, (int)evs[i].data);
+			cexit++;
+		}
+	}
+	/* The grandchild (tracked too) has our number for it as well. */
+	EXPECT_EQ(2, child);
+	EXPECT_EQ(1, cexit);
 	close(kq);
 }
 

@@ -240,6 +240,39 @@ TEST(sigwait_still_gets_blocked_signal)
 	close(kq);
 }
 
+/* Signals the kernel generates count too: SIGPIPE, SIGALRM. */
+TEST(kernel_generated_signals_counted)
+{
+	struct timespec ts = kq_ms(KQ_WAIT_MS);
+	struct itimerval it;
+	struct kevent ev;
+	sigset_t set;
+	int kq, p[2];
+
+	KQ_OPEN(kq);
+	ASSERT_NE(SIG_ERR, signal(SIGPIPE, SIG_IGN));
+	ASSERT_EQ(0, sig_block(SIGALRM));
+	KQ_CHANGE_OK(kq, SIGPIPE, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(kq, SIGALRM, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
+	ASSERT_EQ(0, pipe(p));
+	close(p[0]);
+	ASSERT_EQ(-1, write(p[1], "x", 1));
+	ASSERT_EQ(EPIPE, errno);
+	KQ_WAIT_ONE(kq, &ev, SIGPIPE, EVFILT_SIGNAL, KQ_WAIT_MS);
+	EXPECT_EQ(1, ev.data);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_usec = 10000;
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	ASSERT_EQ(SIGALRM, sigtimedwait(&set, NULL, &ts));
+	KQ_WAIT_ONE(kq, &ev, SIGALRM, EVFILT_SIGNAL, KQ_WAIT_MS);
+	EXPECT_EQ(1, ev.data);
+	KQ_CHECK_NONE(kq);
+	close(p[1]);
+	close(kq);
+}
+
 /* ------------------------------------------------------------------ */
 /* Threads.                                                             */
 
