@@ -1109,10 +1109,11 @@ TEST(track_across_pid_namespace)
 		TH_LOG("event %s", kev_str(&evs[i], b, sizeof(b)));
 		if (evs[i].fflags & NOTE_CHILD) {
 			/* pid's parent is us; the grandchild's is pid. */
-			if (evs[i].ident == (uintptr_t)pid)
+			if (evs[i].ident == (uintptr_t)pid) {
 				EXPECT_EQ(getpid(), evs[i].data);
-			else
+			} else {
 				EXPECT_EQ(pid, evs[i].data);
+			}
 			child++;
 		}
 		if ((evs[i].fflags & NOTE_EXIT) &&
