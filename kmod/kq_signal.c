@@ -42,7 +42,7 @@ static void kq_sig_probe(void *data, int sig, struct kernel_siginfo *info,
 
 static int kq_sig_attach(struct knote *kn, const struct kq_kev *kev)
 {
-	if (kev->ident < 1 || kev->ident >= _NSIG)
+	if (kev->ident < 1 || kev->ident > _NSIG)
 		return -EINVAL;
 	if (!kq_sig_tp)
 		return -EINVAL;	/* no tracepoint on this kernel */
