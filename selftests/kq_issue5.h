@@ -170,8 +170,9 @@ static inline int sig_take_now(int sig)
 #define KQ_NOW(kq, out, id, filt) KQ_WAIT_ONE(kq, out, id, filt, 0)
 
 /*
- * Collect events until n have arrived or ms passed; returns how many
- * (or -1 on a kevent() error).
+ * Collect events until n have arrived, or until a kevent() call waiting
+ * for what is left of ms returns nothing (ms 0: until nothing is pending
+ * now).  Returns how many (or -1 on a kevent() error).
  */
 static inline int kq_collect(int kq, struct kevent *evs, int n, long ms)
 {
@@ -181,9 +182,7 @@ static inline int kq_collect(int kq, struct kevent *evs, int n, long ms)
 	while (got < n) {
 		long left = (long)(deadline - kq_now_ms());
 
-		if (left < 0)
-			break;
-		r = kq_poll(kq, evs + got, n - got, left);
+		r = kq_poll(kq, evs + got, n - got, left < 0 ? 0 : left);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
