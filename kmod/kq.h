@@ -50,6 +50,7 @@ struct kq_nest_link;
 struct kq_fsmark;
 struct tracepoint;
 struct kq_proc;
+struct kq_uacct;
 
 struct kq {
 	struct mutex mtx;		/* knote table, scans: see above */
@@ -68,6 +69,7 @@ struct kq {
 
 	struct kq_owner *owner;
 	struct list_head owner_link;	/* in owner->kqs */
+	struct kq_uacct *uacct;		/* the opener: knotes are charged */
 	struct file *file;
 	bool closing;			/* set once at release, under lock */
 	bool orphaned;			/* owner's file table is gone */
@@ -257,6 +259,16 @@ void kq_proc_exit(void);
 /* kq_signal.c */
 int kq_signal_init(void);
 void kq_signal_exit(void);
+
+/* kq_uacct.c */
+void kq_uacct_init(void);
+struct kq_uacct *kq_uacct_get(void);
+void kq_uacct_put(struct kq_uacct *u);
+bool kq_uacct_charge(struct kq_uacct *u);
+void kq_uacct_uncharge(struct kq_uacct *u);
+
+/* kq_kfilter.c */
+long kq_ioctl_kfilter(unsigned int cmd, void __user *uarg);
 
 /* kq_fdinfo.c */
 void kq_show_fdinfo(struct seq_file *m, struct file *file);

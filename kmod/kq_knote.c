@@ -106,9 +106,13 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 {
 	struct knote *kn;
 
-	kn = kmem_cache_zalloc(kq_knote_cache, GFP_KERNEL_ACCOUNT);
-	if (!kn)
+	if (!kq_uacct_charge(kq->uacct))
 		return NULL;
+	kn = kmem_cache_zalloc(kq_knote_cache, GFP_KERNEL_ACCOUNT);
+	if (!kn) {
+		kq_uacct_uncharge(kq->uacct);
+		return NULL;
+	}
 	kn->kq = kq;
 	kn->fop = fop;
 	kn->ident = kev->ident;
@@ -133,9 +137,13 @@ struct knote *kq_knote_alloc_atomic(struct kq *kq, const struct knote *like)
 {
 	struct knote *kn;
 
-	kn = kmem_cache_zalloc(kq_knote_cache, GFP_ATOMIC | __GFP_ACCOUNT);
-	if (!kn)
+	if (!kq_uacct_charge(kq->uacct))
 		return NULL;
+	kn = kmem_cache_zalloc(kq_knote_cache, GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!kn) {
+		kq_uacct_uncharge(kq->uacct);
+		return NULL;
+	}
 	kn->kq = kq;
 	kn->fop = like->fop;
 	kn->filter = like->filter;
@@ -180,6 +188,7 @@ void kq_knote_free(struct knote *kn)
 {
 	if (kn->file)
 		fput(kn->file);
+	kq_uacct_uncharge(kn->kq->uacct);
 	atomic_dec(&kq_live_knotes);
 	kmem_cache_free(kq_knote_cache, kn);
 }

@@ -53,9 +53,14 @@ static int kq_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&kq->watchers);
 	kq->file = file;
 
+	kq->uacct = kq_uacct_get();
+	if (!kq->uacct) {
+		err = -ENOMEM;
+		goto err_free;
+	}
 	err = kq_table_init(kq);
 	if (err)
-		goto err_free;
+		goto err_uacct;
 	err = kq_owner_attach(kq);
 	if (err)
 		goto err_table;
@@ -66,6 +71,8 @@ static int kq_open(struct inode *inode, struct file *file)
 
 err_table:
 	kq_table_free(kq);
+err_uacct:
+	kq_uacct_put(kq->uacct);
 err_free:
 	kfree(kq);
 	return err;
@@ -120,6 +127,7 @@ static int kq_release(struct inode *inode, struct file *file)
 	mutex_unlock(&kq->mtx);
 	irq_work_sync(&kq->poll_work);
 	kq_table_free(kq);
+	kq_uacct_put(kq->uacct);
 	kfree(kq);
 	atomic_dec(&kq_live_kqueues);
 	return 0;
@@ -140,6 +148,9 @@ static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case KQ_IOC_KEVENT:
 		return kq_ioctl_kevent(kq, (void __user *)arg);
+	case KQ_IOC_KFILTER_BYFILTER:
+	case KQ_IOC_KFILTER_BYNAME:
+		return kq_ioctl_kfilter(cmd, (void __user *)arg);
 	}
 	return -ENOTTY;
 }
@@ -165,6 +176,7 @@ static int __init kq_init(void)
 {
 	int err;
 
+	kq_uacct_init();
 	err = kq_knote_cache_init();
 	if (err)
 		return err;

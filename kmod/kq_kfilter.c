@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/* NetBSD's KFILTER_BYFILTER and KFILTER_BYNAME: filter names and numbers. */
+#include <linux/uaccess.h>
+#include <linux/string.h>
+#include "kq.h"
+
+static const struct {
+	s16 filter;
+	const char *name;
+} kq_filter_names[] = {
+	{ EVFILT_READ, "EVFILT_READ" },
+	{ EVFILT_WRITE, "EVFILT_WRITE" },
+	{ EVFILT_VNODE, "EVFILT_VNODE" },
+	{ EVFILT_PROC, "EVFILT_PROC" },
+	{ EVFILT_SIGNAL, "EVFILT_SIGNAL" },
+	{ EVFILT_TIMER, "EVFILT_TIMER" },
+	{ EVFILT_USER, "EVFILT_USER" },
+	{ EVFILT_EMPTY, "EVFILT_EMPTY" },
+	{ EVFILT_PROCDESC, "EVFILT_PROCDESC" },
+	{ EVFILT_EXCEPT, "EVFILT_EXCEPT" },
+};
+
+#define KQ_KFILTER_MAXNAME	32
+
+long kq_ioctl_kfilter(unsigned int cmd, void __user *uarg)
+{
+	struct kq_kfilter_mapping m;
+	char name[KQ_KFILTER_MAXNAME];
+	unsigned int i;
+	long n;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (cmd == KQ_IOC_KFILTER_BYFILTER) {
+		for (i = 0; i < ARRAY_SIZE(kq_filter_names); i++) {
+			if (kq_filter_names[i].filter != (s16)m.filter)
+				continue;
+			n = strlen(kq_filter_names[i].name) + 1;
+			if (m.len < n)
+				return -ENAMETOOLONG;
+			if (copy_to_user(u64_to_user_ptr(m.name),
+					 kq_filter_names[i].name, n))
+				return -EFAULT;
+			return 0;
+		}
+		return -ENOENT;
+	}
+
+	n = strncpy_from_user(name, u64_to_user_ptr(m.name), sizeof(name));
+	if (n < 0)
+		return -EFAULT;
+	if (n == sizeof(name))
+		return -ENAMETOOLONG;
+	for (i = 0; i < ARRAY_SIZE(kq_filter_names); i++) {
+		if (strcmp(kq_filter_names[i].name, name))
+			continue;
+		m.filter = (u32)(s32)kq_filter_names[i].filter;
+		return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
+	}
+	return -ENOENT;
+}
