@@ -824,11 +824,14 @@ TEST(disable_keeps_notes)
 	}
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_FORK | NOTE_EXIT, 0,
 		     NULL);
-	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_DISABLE, 0, 0, NULL);
+	/* The fflags of a modification replace the mask (FreeBSD). */
+	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_DISABLE, NOTE_FORK | NOTE_EXIT,
+		     0, NULL);
 	ASSERT_EQ(0, gate_open(&go));
 	ASSERT_EQ(0, gate_wait_ms(&done, KQ_WAIT_MS));
 	KQ_CHECK_NONE(kq);
-	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ENABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ENABLE, NOTE_FORK | NOTE_EXIT,
+		     0, NULL);
 	KQ_WAIT_ONE(kq, &ev, pid, EVFILT_PROC, KQ_WAIT_MS);
 	EXPECT_EQ(NOTE_FORK, ev.fflags);
 	ASSERT_EQ(0, gate_open(&go));

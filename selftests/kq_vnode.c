@@ -316,31 +316,41 @@ TEST_F(vn, level_first_report)
 	ASSERT_NOTES(GET_NOTES(self->kq, self->fd), NOTE_ATTRIB, 0);
 }
 
+/*
+ * EV_DISABLE and EV_ENABLE on an existing knote are modifications: as in
+ * FreeBSD (kqueue_register, no f_touch for vnodes) their fflags replace
+ * the mask, so these tests pass the mask along, as FreeBSD's vnode.c does.
+ */
+
 /* Disabled and enabled again before anything happened. */
 TEST_F(vn, disable_enable_then_change)
 {
 	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD, NOTE_ATTRIB, 0,
 		     NULL);
-	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_DISABLE, 0, 0,
-		     NULL);
-	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ENABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_DISABLE,
+		     NOTE_ATTRIB, 0, NULL);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ENABLE, NOTE_ATTRIB,
+		     0, NULL);
 	ASSERT_EQ(0, fchmod(self->fd, 0640));
 	ASSERT_NOTES(GET_NOTES(self->kq, self->fd), NOTE_ATTRIB, 0);
 }
 
-/* FreeBSD test_kevent_vnode_disable_and_enable. */
+/* FreeBSD test_kevent_vnode_disable_and_enable (EV_ONESHOT there). */
 TEST_F(vn, disable_and_enable)
 {
-	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD, NOTE_ATTRIB, 0,
-		     NULL);
-	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_DISABLE, 0, 0,
-		     NULL);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_ONESHOT,
+		     NOTE_ATTRIB, 0, NULL);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_DISABLE,
+		     NOTE_ATTRIB, 0, NULL);
 	ASSERT_EQ(0, fchmod(self->fd, 0640));
 	KQ_CHECK_NONE(self->kq);
-	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ENABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ENABLE, NOTE_ATTRIB,
+		     0, NULL);
 	ASSERT_EQ(0, fchmod(self->fd, 0600));
-	/* Without EV_CLEAR only the first report is tested. */
 	ASSERT_NOTES(GET_NOTES(self->kq, self->fd), NOTE_ATTRIB, 0);
+	/* Oneshot: gone. */
+	KQ_CHANGE_ERR(self->kq, ENOENT, self->fd, EVFILT_VNODE, EV_DELETE, 0,
+		      0, NULL);
 }
 
 /* EV_CLEAR: what happened while disabled is reported at EV_ENABLE. */
@@ -350,9 +360,27 @@ TEST_F(vn, disabled_notes_kept)
 		     EV_ADD | EV_CLEAR | EV_DISABLE, NOTE_ATTRIB, 0, NULL);
 	ASSERT_EQ(0, fchmod(self->fd, 0640));
 	KQ_CHECK_NONE(self->kq);
-	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ENABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ENABLE, NOTE_ATTRIB,
+		     0, NULL);
 	ASSERT_EQ(NOTE_ATTRIB, GET_NOTES(self->kq, self->fd));
 	KQ_CHECK_NONE(self->kq);
+}
+
+/* A modification replaces the mask (and udata). */
+TEST_F(vn, modify_replaces_mask)
+{
+	struct kevent ev;
+
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_ATTRIB, 0, (void *)1);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_WRITE, 0, (void *)2);
+	ASSERT_EQ(0, fchmod(self->fd, 0640));
+	KQ_CHECK_NONE(self->kq);
+	ASSERT_EQ(1, write(self->fd, "x", 1));
+	KQ_WAIT_ONE(self->kq, &ev, self->fd, EVFILT_VNODE, KQ_WAIT_MS);
+	ASSERT_NOTES(ev.fflags, NOTE_WRITE, NOTE_ATTRIB);
+	EXPECT_EQ((void *)2, ev.udata);
 }
 
 /* FreeBSD test_kevent_vnode_dispatch. */
