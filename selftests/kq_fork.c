@@ -62,7 +62,8 @@ static void __check_parent_kq(struct __test_metadata *_metadata,
 	EXPECT_EQ((void *)0x111, ev.udata);
 	KQ_CHECK_NONE(p->kq);
 	/* USER 2 still exists (triggering it without EV_ADD works). */
-	KQ_CHANGE_OK(p->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(p->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0,
+		     (void *)0x222);
 	KQ_GET_ONE(p->kq, &ev, 0);
 	KQ_EXPECT_KEV(&ev, 2, EVFILT_USER);
 	EXPECT_EQ((void *)0x222, ev.udata);
@@ -76,6 +77,13 @@ static void __check_parent_kq(struct __test_metadata *_metadata,
 	KQ_EXPECT_KEV(&ev, p->pfd[0], EVFILT_READ);
 	EXPECT_EQ(1, ev.data);
 	EXPECT_EQ((void *)0x333, ev.udata);
+	/* Drain it again: the knote is level-triggered. */
+	{
+		char c;
+
+		ASSERT_EQ(1, read(p->pfd[0], &c, 1));
+	}
+	KQ_CHECK_NONE(p->kq);
 }
 
 /*
@@ -180,7 +188,7 @@ TEST(child_holding_descriptor_changes_nothing)
 		_exit(0);
 	}
 	/* The parent uses its kqueue while the child holds a copy. */
-	KQ_CHANGE_OK(p.kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(p.kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x222);
 	ASSERT_EQ(0, own_send_byte(go[1], 'g'));
 	ASSERT_EQ('d', own_recv_byte(done[0], OWN_CHILD_MS));
 	/* USER 1 and USER 2 are both pending, untouched by the child. */
@@ -194,7 +202,7 @@ TEST(child_holding_descriptor_changes_nothing)
 		EXPECT_EQ(3u, evs[0].ident + evs[1].ident);
 	}
 	/* Re-arm USER 1 so that CHECK_PARENT_KQ finds the starting state. */
-	KQ_CHANGE_OK(p.kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(p.kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x111);
 	ASSERT_EQ(0, own_send_byte(go[1], 'x'));
 	OWN_WAIT_CHILD(pid);
 	CHECK_PARENT_KQ(&p);
@@ -334,7 +342,7 @@ TEST(thread_uses_kqueue)
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	ASSERT_EQ(1, t.ok);
 	/* The thread's knote is the process's. */
-	KQ_CHANGE_OK(kq, 10, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(kq, 10, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x10);
 	KQ_GET_ONE(kq, &ev, 0);
 	KQ_EXPECT_KEV(&ev, 10, EVFILT_USER);
 	EXPECT_EQ((void *)0x10, ev.udata);
@@ -383,11 +391,12 @@ static int clone_files_fn(void *arg)
 	CK(own_change(c->kq, 20, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER,
 		      0, (void *)0x20) == 0);
 	CK(own_poll0(c->kq, &ev, 1) == 1 && ev.ident == 20);
-	CK(own_change(c->kq, 20, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL) == 0);
+	CK(own_change(c->kq, 20, EVFILT_USER, 0, NOTE_TRIGGER, 0,
+		      (void *)0x20) == 0);
 	/* ...and a kqueue made here lands in the shared table for the parent. */
 	kq2 = kqueue();
 	CK(kq2 >= 0);
-	CK(own_change(kq2, 21, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
+	CK(own_change(kq2, 21, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
 		      (void *)0x21) == 0);
 	CK(write(c->report, &kq2, sizeof(kq2)) == (ssize_t)sizeof(kq2));
 	return 0;
@@ -591,7 +600,8 @@ static int exec_child_main(int argc, char **argv)
 	CK(evs[0].ident == 40 && evs[0].filter == EVFILT_USER &&
 	   evs[0].udata == (void *)0x40);
 	/* USER 41 exists (trigger without EV_ADD), USER 42 does not. */
-	CK(own_change(kq, 41, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL) == 0);
+	CK(own_change(kq, 41, EVFILT_USER, 0, NOTE_TRIGGER, 0,
+		      (void *)0x41) == 0);
 	CK(own_poll0(kq, evs, 4) == 1 && evs[0].ident == 41 &&
 	   evs[0].udata == (void *)0x41);
 	CK_ERR(own_change(kq, 42, EVFILT_USER, EV_DELETE, 0, 0, NULL), ENOENT);

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A kqueue passed over SCM_RIGHTS to another process: the receiver holds a
+ * valid descriptor, but every kevent() on it fails with EBADF; it can
+ * neither see nor change the owner's knotes, and its close() or exit does
+ * nothing to the owner, whose kqueue keeps working.  poll() on the passed
+ * descriptor reports readiness like any descriptor (it is asserted only
+ * to return, bounded, without a crash).  Passed within the owner's own
+ * file table (to itself, or back from the receiver) it is the same kqueue
+ * and works.  A kqueue left in flight in a closed socket is freed.
+ */
+#define _GNU_SOURCE
+#include "kq_util.h"
+#include "kq_own.h"
+
+#include <sys/epoll.h>
+
+struct owner {
+	int kq;
+	int pfd[2];
+	int sv[2];	/* sv[0]: the owner's end, sv[1]: the receiver's */
+};
+
+/* USER 1 pending, USER 2 armed, EVFILT_READ on an empty pipe. */
+static int owner_setup(struct owner *o)
+{
+	struct kevent ch[3];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, o->sv))
+		return -1;
+	o->kq = kqueue();
+	if (o->kq < 0 || pipe2(o->pfd, O_NONBLOCK | O_CLOEXEC))
+		return -1;
+	EV_SET(&ch[0], 1, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
+	       (void *)0x111);
+	EV_SET(&ch[1], 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)0x222);
+	EV_SET(&ch[2], o->pfd[0], EVFILT_READ, EV_ADD, 0, 0, (void *)0x333);
+	return kevent(o->kq, ch, 3, NULL, 0, NULL);
+}
+
+static void owner_close(struct owner *o)
+{
+	close(o->kq);
+	close(o->pfd[0]);
+	close(o->pfd[1]);
+	close(o->sv[0]);
+	close(o->sv[1]);
+}
+
+/* The owner's kqueue (through descriptor kq) is as owner_setup() left it. */
+#define CHECK_OWNER_KQ(o, kq) __check_owner_kq(_metadata, o, kq)
+static void __check_owner_kq(struct __test_metadata *_metadata,
+			     struct owner *o, int kq)
+{
+	struct kevent ev;
+	char c;
+
+	KQ_GET_ONE(kq, &ev, 0);
+	KQ_EXPECT_KEV(&ev, 1, EVFILT_USER);
+	EXPECT_EQ((void *)0x111, ev.udata);
+	KQ_CHECK_NONE(kq);
+	KQ_CHANGE_OK(kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x222);
+	KQ_GET_ONE(kq, &ev, 0);
+	KQ_EXPECT_KEV(&ev, 2, EVFILT_USER);
+	KQ_CHANGE_ERR(kq, ENOENT, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	ASSERT_EQ(1, write(o->pfd[1], "x", 1));
+	KQ_GET_ONE(kq, &ev, KQ_WAIT_MS);
+	KQ_EXPECT_KEV(&ev, o->pfd[0], EVFILT_READ);
+	EXPECT_EQ((void *)0x333, ev.udata);
+	ASSERT_EQ(1, read(o->pfd[0], &c, 1));
+	KQ_CHECK_NONE(kq);
+	/* Re-arm USER 1 for the next check. */
+	KQ_CHANGE_OK(kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x111);
+}
+
+/* A receiver's every kevent() on the passed descriptor fails with EBADF. */
+static void receiver_all_ebadf(int rfd, int pipe_rd)
+{
+	struct kevent ch[3], evs[8];
+	struct kq_kevent64 ev64[2];
+	struct timespec ts = kq_ms(50);
+
+	CK(fd_valid(rfd));
+	CK_ERR(kevent(rfd, NULL, 0, NULL, 0, &own_zero_ts), EBADF);
+	CK_ERR(kevent(rfd, NULL, 0, NULL, 0, NULL), EBADF);
+	CK_ERR(kevent(rfd, NULL, 0, evs, 8, &own_zero_ts), EBADF);
+	CK_ERR(kevent(rfd, NULL, 0, evs, 8, &ts), EBADF);
+	CK_ERR(kevent(rfd, NULL, 0, evs, 8, NULL), EBADF);
+	CK_ERR(own_change(rfd, 3, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL),
+	       EBADF);
+	CK_ERR(own_change(rfd, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL), EBADF);
+	CK_ERR(own_change(rfd, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL),
+	       EBADF);
+	CK_ERR(own_change(rfd, 2, EVFILT_USER, EV_DISABLE, 0, 0, NULL), EBADF);
+	CK_ERR(own_change(rfd, pipe_rd, EVFILT_READ, EV_DELETE, 0, 0, NULL),
+	       EBADF);
+	EV_SET(&ch[0], 1, EVFILT_USER, EV_DELETE | EV_RECEIPT, 0, 0, NULL);
+	EV_SET(&ch[1], 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	EV_SET(&ch[2], 5, EVFILT_TIMER, EV_ADD, 0, 1, NULL);
+	CK_ERR(kevent(rfd, ch, 3, evs, 8, &own_zero_ts), EBADF);
+	CK_ERR(own_raw_kevent(rfd, NULL, 0, ev64, 2, &own_zero_ts,
+			      KQ_RECORD_KEVENT64), EBADF);
+}
+
+/* Fork a receiver running fn(rfd, arg); returns its pid. */
+static pid_t spawn_receiver(struct owner *o, void (*fn)(struct owner *, int))
+{
+	pid_t pid = fork();
+	int rfd;
+
+	if (pid != 0)
+		return pid;
+	alarm(OWN_CHILD_ALARM);
+	/* The child's inherited copy goes first: only the passed one is left. */
+	close(o->kq);
+	close(o->sv[0]);
+	rfd = own_recv_fd(o->sv[1], OWN_CHILD_MS);
+	CK(rfd >= 0);
+	fn(o, rfd);
+	_exit(0);
+}
+
+static void recv_basic(struct owner *o, int rfd)
+{
+	struct pollfd p = { .fd = rfd, .events = POLLIN };
+	int r;
+
+	receiver_all_ebadf(rfd, o->pfd[0]);
+	/*
+	 * poll() returns what the kqueue's poll reports (USER 1 is pending
+	 * in the owner's kqueue); only that it returns, bounded, matters.
+	 */
+	do {
+		r = poll(&p, 1, 200);
+	} while (r < 0 && errno == EINTR);
+	CK(r >= 0);
+	fprintf(stderr, "# receiver: poll() on the passed kqueue = %d, revents 0x%x\n",
+		r, p.revents);
+	receiver_all_ebadf(rfd, o->pfd[0]);
+	CK(close(rfd) == 0);
+	CK_ERR(kevent(rfd, NULL, 0, NULL, 0, &own_zero_ts), EBADF);
+}
+
+TEST(receiver_gets_ebadf)
+{
+	struct owner o;
+	pid_t pid;
+
+	ASSERT_EQ(0, owner_setup(&o)) TH_LOG("setup: %s", strerror(errno));
+	pid = spawn_receiver(&o, recv_basic);
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
+	OWN_WAIT_CHILD(pid);
+	/* The owner's kqueue is untouched and works. */
+	CHECK_OWNER_KQ(&o, o.kq);
+	/* Its own poll still reports the pending event. */
+	EXPECT_TRUE(wait_poll(o.kq, POLLIN, 0) & POLLIN);
+	owner_close(&o);
+}
+
+/* The receiver holds the descriptor while the owner keeps working. */
+static void recv_hold(struct owner *o, int rfd)
+{
+	receiver_all_ebadf(rfd, o->pfd[0]);
+	CK(own_send_byte(o->sv[1], 'r') == 0);
+	/* Wait for the owner's go, then try again and exit without close. */
+	CK(own_recv_byte(o->sv[1], OWN_CHILD_MS) == 'g');
+	receiver_all_ebadf(rfd, o->pfd[0]);
+}
+
+TEST(receiver_holds_and_exits)
+{
+	struct owner o;
+	struct kevent ev;
+	pid_t pid;
+
+	ASSERT_EQ(0, owner_setup(&o));
+	pid = spawn_receiver(&o, recv_hold);
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
+	ASSERT_EQ('r', own_recv_byte(o.sv[0], OWN_CHILD_MS));
+	/* Both hold it: the owner adds, triggers and waits as usual. */
+	KQ_CHANGE_OK(o.kq, 6, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
+		     NULL);
+	{
+		struct kevent evs[4];
+
+		ASSERT_EQ(2, kq_poll(o.kq, evs, 4, 0));
+	}
+	KQ_CHANGE_OK(o.kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x111);
+	ASSERT_EQ(0, own_send_byte(o.sv[0], 'g'));
+	OWN_WAIT_CHILD(pid);
+	CHECK_OWNER_KQ(&o, o.kq);
+	KQ_CHANGE_OK(o.kq, 6, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(o.kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	/* A blocking kevent() in the owner still wakes. */
+	KQ_CHANGE_OK(o.kq, 7, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 20, NULL);
+	KQ_GET_ONE(o.kq, &ev, KQ_WAIT_MS);
+	KQ_EXPECT_KEV(&ev, 7, EVFILT_TIMER);
+	owner_close(&o);
+}
+
+/* The owner closes its descriptor; the receiver's copy is still useless. */
+static void recv_after_owner_close(struct owner *o, int rfd)
+{
+	CK(own_recv_byte(o->sv[1], OWN_CHILD_MS) == 'c');
+	receiver_all_ebadf(rfd, o->pfd[0]);
+	CK(close(rfd) == 0);
+}
+
+TEST(owner_closes_receiver_still_ebadf)
+{
+	long long base = -1, now;
+	struct owner o;
+	pid_t pid;
+	int kq2;
+
+	ASSERT_EQ(0, own_param_read("live_kqueues", &base));
+	ASSERT_EQ(0, owner_setup(&o));
+	pid = spawn_receiver(&o, recv_after_owner_close);
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
+	ASSERT_EQ(0, close(o.kq));
+	o.kq = -1;
+	ASSERT_EQ(0, own_send_byte(o.sv[0], 'c'));
+	OWN_WAIT_CHILD(pid);
+	/* The last reference is gone: the kqueue is freed. */
+	now = own_param_wait("live_kqueues", base, 2000);
+	EXPECT_EQ(base, now);
+	/* A new kqueue of the owner works. */
+	KQ_OPEN(kq2);
+	KQ_CHANGE_OK(kq2, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+	{
+		struct kevent ev;
+
+		KQ_GET_ONE(kq2, &ev, 0);
+	}
+	close(kq2);
+	owner_close(&o);
+}
+
+/* Passed within the same file table: the same kqueue, fully usable. */
+TEST(pass_to_self)
+{
+	struct owner o;
+	int kq2;
+
+	ASSERT_EQ(0, owner_setup(&o));
+	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
+	kq2 = own_recv_fd(o.sv[1], KQ_WAIT_MS);
+	ASSERT_LE(0, kq2);
+	ASSERT_NE(o.kq, kq2);
+	/* The knotes added through the first descriptor, seen via the second. */
+	CHECK_OWNER_KQ(&o, kq2);
+	/* And the other way round. */
+	KQ_CHANGE_OK(kq2, 8, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
+		     NULL);
+	{
+		struct kevent evs[4];
+
+		ASSERT_EQ(2, kq_poll(o.kq, evs, 4, 0));
+	}
+	KQ_CHANGE_OK(o.kq, 8, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(o.kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x111);
+	/* Closing the first descriptor: the second still works. */
+	ASSERT_EQ(0, close(o.kq));
+	o.kq = kq2;
+	CHECK_OWNER_KQ(&o, kq2);
+	owner_close(&o);
+}
+
+/* The receiver sends it back: in the owner's table again, it works. */
+static void recv_send_back(struct owner *o, int rfd)
+{
+	receiver_all_ebadf(rfd, o->pfd[0]);
+	CK(own_send_fd(o->sv[1], rfd) == 0);
+	CK(close(rfd) == 0);
+}
+
+TEST(passed_back_to_owner)
+{
+	struct owner o;
+	pid_t pid;
+	int back;
+
+	ASSERT_EQ(0, owner_setup(&o));
+	pid = spawn_receiver(&o, recv_send_back);
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
+	back = own_recv_fd(o.sv[0], OWN_CHILD_MS);
+	ASSERT_LE(0, back);
+	OWN_WAIT_CHILD(pid);
+	CHECK_OWNER_KQ(&o, back);
+	CHECK_OWNER_KQ(&o, o.kq);
+	close(back);
+	owner_close(&o);
+}
+
+/*
+ * The receiver watches the passed kqueue from its own kqueue and from an
+ * epoll: whatever that gives (the passed kqueue's readiness or an error),
+ * nothing hangs or crashes, the receiver's own kqueue works, and the
+ * owner's is untouched.
+ */
+static void recv_watch(struct owner *o, int rfd)
+{
+	struct epoll_event ee = { .events = EPOLLIN }, eo[2];
+	struct kevent evs[4];
+	int own, ep, r;
+
+	own = kqueue();
+	CK(own >= 0);
+	errno = 0;
+	r = own_change(own, rfd, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	fprintf(stderr, "# receiver: EVFILT_READ on the passed kqueue = %d (%s)\n",
+		r, r ? strerror(errno) : "ok");
+	CK(r == 0 || own_bsd_errno(errno));
+	r = kevent(own, NULL, 0, evs, 4, &own_zero_ts);
+	CK(r >= 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	CK(ep >= 0);
+	r = epoll_ctl(ep, EPOLL_CTL_ADD, rfd, &ee);
+	if (r == 0) {
+		r = epoll_wait(ep, eo, 2, 100);
+		CK(r >= 0);
+	}
+	receiver_all_ebadf(rfd, o->pfd[0]);
+	/* The receiver's own kqueue works. */
+	CK(own_change(own, 9, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL) == 0);
+	r = kevent(own, NULL, 0, evs, 4, &own_zero_ts);
+	CK(r >= 1);
+	/* Closing the passed one while watched, then the rest. */
+	CK(close(rfd) == 0);
+	r = kevent(own, NULL, 0, evs, 4, &own_zero_ts);
+	CK(r >= 1);
+	CK(close(ep) == 0);
+	CK(close(own) == 0);
+}
+
+TEST(receiver_watches_passed_kqueue)
+{
+	struct owner o;
+	pid_t pid;
+
+	ASSERT_EQ(0, owner_setup(&o));
+	pid = spawn_receiver(&o, recv_watch);
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
+	OWN_WAIT_CHILD(pid);
+	CHECK_OWNER_KQ(&o, o.kq);
+	owner_close(&o);
+}
+
+/* A kqueue left in flight in a socket that is closed is freed. */
+TEST(in_flight_kqueue_freed)
+{
+	long long base = -1, now;
+	struct owner o;
+	int sv[2], kq2;
+
+	ASSERT_EQ(0, own_param_read("live_kqueues", &base));
+	ASSERT_EQ(0, owner_setup(&o));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	KQ_OPEN(kq2);
+	KQ_CHANGE_OK(kq2, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	ASSERT_EQ(0, own_send_fd(sv[0], kq2));
+	ASSERT_EQ(0, own_send_fd(sv[0], o.kq));
+	ASSERT_EQ(0, close(kq2));
+	/* The owner's kqueue still works while a copy is in flight. */
+	CHECK_OWNER_KQ(&o, o.kq);
+	close(sv[0]);
+	close(sv[1]);
+	CHECK_OWNER_KQ(&o, o.kq);
+	owner_close(&o);
+	now = own_param_wait("live_kqueues", base, 2000);
+	EXPECT_EQ(base, now);
+}
+
+TEST_HARNESS_MAIN
