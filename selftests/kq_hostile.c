@@ -551,7 +551,14 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 	KQ_CHANGE_OK(kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	r = kq_poll(kq, ev, 4, 0);
 	EXPECT_EQ(2, r);
-	KQ_CHANGE_ERR(kq, ENOENT, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	/*
+	 * USER 3 was the readable first record of a change list that ran
+	 * into unmapped memory: applied or not (BSD copies changes in
+	 * chunks), deleting it gives 0 or ENOENT.
+	 */
+	r = kq_change(kq, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	EXPECT_TRUE(r == 0 || errno == ENOENT);
+	KQ_CHANGE_ERR(kq, ENOENT, 4, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	munmap(two, 2 * PAGE);
 	munmap(unmapped, PAGE);
 	close(kq);
