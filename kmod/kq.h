@@ -116,10 +116,12 @@ struct knote {
 			__poll_t events;
 			int error;	/* allocation failed in queue proc */
 			struct kq_fsmark *fsmark; /* regular files, vnodes */
+			struct kq_fsmark *pmark;  /* a directory's parent */
 			u32 vn_fflags;		/* EVFILT_VNODE: pending */
 			unsigned int vn_nlink;	/* last link count seen */
 			loff_t vn_size;		/* last size seen */
 			bool vn_within;		/* a rename within this dir */
+			bool vn_gone;		/* revoked or removed: said once */
 		} fd;
 		struct {
 			struct hrtimer timer;
@@ -244,6 +246,9 @@ void kq_close_tracking_exit(void);
 /* kq_fsnotify.c */
 int kq_fs_watch(struct knote *kn, u32 mask);
 void kq_fs_unwatch(struct knote *kn);
+struct kq_fsmark *kq_fs_mark(struct knote *kn, struct inode *inode, u32 mask,
+			     bool parent, int *err);
+void kq_fs_unmark(struct kq_fsmark *m);
 void kq_vnode_event(struct knote *kn, u32 mask);
 int kq_fs_init(void);
 void kq_fs_exit(void);

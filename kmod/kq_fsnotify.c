@@ -18,6 +18,7 @@ struct kq_fsmark {
 	struct fsnotify_mark mark;
 	spinlock_t lock;		/* kn against a racing handler */
 	struct knote *kn;
+	bool parent;			/* on the parent of a watched directory */
 };
 
 static struct fsnotify_group *kq_fs_group;
@@ -27,12 +28,22 @@ static int kq_fs_event(struct fsnotify_mark *mark, u32 mask,
 		       const struct qstr *name, u32 cookie)
 {
 	struct kq_fsmark *m = container_of(mark, struct kq_fsmark, mark);
+	struct knote *kn;
 
 	spin_lock(&m->lock);
-	if (m->kn && m->kn->filter == EVFILT_VNODE)
-		kq_vnode_event(m->kn, mask);
-	else if (m->kn)
-		kq_knote_activate(m->kn);
+	kn = m->kn;
+	if (!kn)
+		goto out;
+	if (m->parent) {
+		/* rmdir tells only the parent: is it our directory? */
+		if ((mask & FS_DELETE) && inode == file_inode(kn->file))
+			kq_vnode_event(kn, FS_DELETE_SELF);
+	} else if (kn->filter == EVFILT_VNODE) {
+		kq_vnode_event(kn, mask);
+	} else {
+		kq_knote_activate(kn);
+	}
+out:
 	spin_unlock(&m->lock);
 	return 0;
 }
@@ -47,31 +58,32 @@ static const struct fsnotify_ops kq_fs_ops = {
 	.free_mark = kq_fs_free_mark,
 };
 
-int kq_fs_watch(struct knote *kn, u32 mask)
+/* A mark on @inode whose events go to @kn; NULL with *err set on failure. */
+struct kq_fsmark *kq_fs_mark(struct knote *kn, struct inode *inode, u32 mask,
+			     bool parent, int *err)
 {
 	struct kq_fsmark *m;
-	int err;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-	if (!m)
-		return -ENOMEM;
+	if (!m) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	spin_lock_init(&m->lock);
 	m->kn = kn;
+	m->parent = parent;
 	fsnotify_init_mark(&m->mark, kq_fs_group);
 	m->mark.mask = mask;
-	err = fsnotify_add_inode_mark(&m->mark, file_inode(kn->file), 0);
-	if (err) {
+	*err = fsnotify_add_inode_mark(&m->mark, inode, 0);
+	if (*err) {
 		fsnotify_put_mark(&m->mark);
-		return err;
+		return NULL;
 	}
-	kn->fd.fsmark = m;
-	return 0;
+	return m;
 }
 
-void kq_fs_unwatch(struct knote *kn)
+void kq_fs_unmark(struct kq_fsmark *m)
 {
-	struct kq_fsmark *m = kn->fd.fsmark;
-
 	if (!m)
 		return;
 	spin_lock(&m->lock);
@@ -79,7 +91,23 @@ void kq_fs_unwatch(struct knote *kn)
 	spin_unlock(&m->lock);
 	fsnotify_destroy_mark(&m->mark, kq_fs_group);
 	fsnotify_put_mark(&m->mark);
+}
+
+int kq_fs_watch(struct knote *kn, u32 mask)
+{
+	int err;
+
+	kn->fd.fsmark = kq_fs_mark(kn, file_inode(kn->file), mask, false,
+				   &err);
+	return kn->fd.fsmark ? 0 : err;
+}
+
+void kq_fs_unwatch(struct knote *kn)
+{
+	kq_fs_unmark(kn->fd.fsmark);
 	kn->fd.fsmark = NULL;
+	kq_fs_unmark(kn->fd.pmark);
+	kn->fd.pmark = NULL;
 }
 
 int kq_fs_init(void)

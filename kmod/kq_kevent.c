@@ -261,7 +261,9 @@ static void kq_after_delivery(struct knote *kn, struct list_head *requeue)
 	spin_lock_irq(&kq->lock);
 	if (kn->flags & EV_DISPATCH) {
 		kn->status |= KN_DISABLED;
+		kq_knote_dequeue_locked(kn);	/* no longer parked either */
 	} else if ((kn->status & (KN_ACTIVE | KN_QUEUED)) == KN_ACTIVE) {
+		kq_knote_dequeue_locked(kn);	/* the requeue replaces a park */
 		/* level-triggered: back in the queue after this call */
 		kn->status |= KN_QUEUED;
 		list_add_tail(&kn->alink, requeue);

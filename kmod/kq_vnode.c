@@ -14,6 +14,7 @@
  * the two apart.
  */
 #include <linux/fs.h>
+#include <linux/mount.h>
 #include <linux/magic.h>
 #include <linux/fsnotify_backend.h>
 #include "kq.h"
@@ -105,9 +106,57 @@ void kq_vnode_event(struct knote *kn, u32 mask)
 		kq_knote_activate(kn);
 }
 
+/*
+ * Conditions no fsnotify event announces: a lazily unmounted file system
+ * (its superblock, and FS_UNMOUNT, wait for the last open file) is
+ * NOTE_REVOKE, a removed directory NOTE_DELETE.  Such knotes stay parked
+ * and are looked at by every kevent() call.  kq->mtx held.
+ */
+static void kq_vnode_recheck(struct knote *kn)
+{
+	u32 note = 0;
+
+	if (kn->fd.vn_gone)
+		return;
+	if ((kn->sfflags & NOTE_REVOKE) &&
+	    (READ_ONCE(kn->file->f_path.mnt->mnt_flags) & MNT_UMOUNT))
+		note |= NOTE_REVOKE;
+	if ((kn->sfflags & NOTE_DELETE) && IS_DEADDIR(file_inode(kn->file)))
+		note |= NOTE_DELETE;
+	if (note) {
+		spin_lock_irq(&kn->kq->lock);
+		kn->fd.vn_fflags |= note;
+		kn->fd.vn_gone = true;
+		kn->status |= KN_ACTIVE;
+		spin_unlock_irq(&kn->kq->lock);
+	} else if (kn->sfflags & (NOTE_REVOKE | NOTE_DELETE)) {
+		kq_knote_park(kn);
+	}
+}
+
+/*
+ * Linux tells a removed directory nothing while it is open: only its
+ * parent sees FS_DELETE.  Watch the parent too; after the directory moves
+ * the mark follows it at the next harvest.  Best effort: without the mark
+ * only NOTE_DELETE of a removed directory is missed.
+ */
+static void kq_vnode_mark_parent(struct knote *kn)
+{
+	struct dentry *parent = dget_parent(kn->file->f_path.dentry);
+	int err;
+
+	kq_fs_unmark(kn->fd.pmark);
+	kn->fd.pmark = NULL;
+	if (parent != kn->file->f_path.dentry && d_inode(parent))
+		kn->fd.pmark = kq_fs_mark(kn, d_inode(parent), FS_DELETE,
+					  true, &err);
+	dput(parent);
+}
+
 static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 {
 	struct inode *inode = file_inode(kn->file);
+	int err;
 
 	switch (inode->i_sb->s_magic) {
 	case SOCKFS_MAGIC:
@@ -118,7 +167,13 @@ static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 	kn->sfflags &= KQ_VNODE_FFLAGS;
 	kn->fd.vn_size = i_size_read(inode);
 	kn->fd.vn_nlink = READ_ONCE(inode->i_nlink);
-	return kq_fs_watch(kn, KQ_VNODE_FSMASK);
+	err = kq_fs_watch(kn, KQ_VNODE_FSMASK);
+	if (err)
+		return err;
+	if (S_ISDIR(inode->i_mode))
+		kq_vnode_mark_parent(kn);
+	kq_vnode_recheck(kn);
+	return 0;
 }
 
 static void kq_vnode_detach(struct knote *kn)
@@ -129,6 +184,7 @@ static void kq_vnode_detach(struct knote *kn)
 static int kq_vnode_modify(struct knote *kn, const struct kq_kev *kev)
 {
 	kn->sfflags = kev->fflags & KQ_VNODE_FFLAGS;
+	kq_vnode_recheck(kn);
 	return 0;
 }
 
@@ -147,6 +203,9 @@ static bool kq_vnode_event_harvest(struct knote *kn, struct kq_kev *out)
 		kn->status &= ~KN_ACTIVE;
 	}
 	spin_unlock_irq(&kn->kq->lock);
+	if ((out->fflags & NOTE_RENAME) && kn->fd.pmark)
+		kq_vnode_mark_parent(kn);
+	kq_vnode_recheck(kn);
 	return ready;
 }
 
@@ -154,4 +213,5 @@ const struct kq_filter kq_filter_vnode = {
 	.name = "EVFILT_VNODE", .isfd = true,
 	.attach = kq_vnode_attach, .detach = kq_vnode_detach,
 	.modify = kq_vnode_modify, .event = kq_vnode_event_harvest,
+	.recheck = kq_vnode_recheck,
 };
