@@ -9,6 +9,9 @@
 #   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
 #   make demo             run build/demo/kq-echo-demo in a VM on 6.1
 #   make vm-shell CMD=..  any command in the VM (see scripts/kq-vm)
+#   make bench            kqueue against epoll/poll in the VM on 6.1 and 6.12:
+#                         tables, build/bench/<series>.csv and a plot
+#                         (scripts/kq-bench; BENCH_ARGS=--quick for a short run)
 #
 # CI=true turns warnings into errors.
 
@@ -48,7 +51,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all modules shim selftests demo-prog loader kselftest-headers check demo vm-shell clean debug-kernel
+.PHONY: all modules shim selftests demo-prog loader kselftest-headers check demo vm-shell clean debug-kernel bench bench-prog
 all: modules shim selftests demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
@@ -97,6 +100,15 @@ debug-kernel:
 
 demo: all
 	scripts/kq-vm --kernel 6.1 -- kq-echo-demo
+
+# Benchmarks (bench/): not part of all or check; gnuplot comes on demand.
+bench-prog: shim
+	$(NO_WARNINGS) $(MAKE) -C bench O=$(BUILD)/bench SHIM_O=$(BUILD)/shim
+
+bench:
+	scripts/install-deps --bench
+	$(MAKE) SERIES="6.1 6.12" modules loader bench-prog
+	scripts/kq-bench --series "6.1 6.12" $(BENCH_ARGS)
 
 vm-shell: all
 	scripts/kq-vm --kernel $(firstword $(SERIES)) --share $(TOP) -- $(or $(CMD),sh -c 'uname -a; lsmod')

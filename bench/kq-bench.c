@@ -1,0 +1,1238 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * kq-bench: kqueue (the module through the static shim) against epoll and
+ * poll, in the same process and the same boot, so that only ratios matter.
+ *
+ *   kq-bench [--quick] [--runs R] [--csv FILE] [--kernel NAME] [WORKLOAD...]
+ *   kq-bench [--markdown] --report FILE.csv...   (tables from CSV files)
+ *
+ * Workloads (all when none is named):
+ *   pipes     libevent's classic bench: N pipes, A active, W chained writes
+ *   pingpong  two threads, one byte back and forth over a socketpair
+ *   reg       add and remove K descriptors (one kevent() vs K epoll_ctl())
+ *   timers    K periodic timers: EVFILT_TIMER vs timerfd + epoll
+ *   close     dup()+close() loop: module absent / loaded / some kqueue watching
+ *   mem       slab bytes per watched pipe (knote + kq_pollwait vs epitem + pwq)
+ *
+ * Every figure is measured R times (default 7, at least 5); the table shows
+ * medians (close: best and median), the CSV every run.  CSV columns:
+ * kernel,workload,param,metric,unit,mech,run,value  (run: 1..R, median, best).
+ */
+#define _GNU_SOURCE
+#include <sys/event.h>
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXRUNS	32
+
+static int runs = 7;
+static int quick;
+static FILE *csv;
+static const char *kernel_name = "?";
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "kq-bench: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(e));
+	exit(1);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[MAXRUNS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_dbl);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double best(const double *v, int n)
+{
+	double b = v[0];
+
+	for (int i = 1; i < n; i++)
+		if (v[i] < b)
+			b = v[i];
+	return b;
+}
+
+/* Medians kept for the table. */
+struct fig {
+	char kernel[32], workload[16], param[24], metric[24], unit[8], mech[12];
+	double med, best;
+};
+static struct fig figs[1024];
+static int nfigs;
+
+static void record(const char *workload, const char *param,
+		   const char *metric, const char *unit, const char *mech,
+		   const double *v, int n)
+{
+	struct fig *f = &figs[nfigs < 1023 ? nfigs++ : nfigs];
+
+	snprintf(f->kernel, sizeof(f->kernel), "%s", kernel_name);
+	snprintf(f->workload, sizeof(f->workload), "%s", workload);
+	snprintf(f->param, sizeof(f->param), "%s", param);
+	snprintf(f->metric, sizeof(f->metric), "%s", metric);
+	snprintf(f->unit, sizeof(f->unit), "%s", unit);
+	snprintf(f->mech, sizeof(f->mech), "%s", mech);
+	f->med = median(v, n);
+	f->best = best(v, n);
+	if (!csv)
+		return;
+	for (int i = 0; i < n; i++)
+		fprintf(csv, "%s,%s,%s,%s,%s,%s,%d,%.3f\n", kernel_name,
+			workload, param, metric, unit, mech, i + 1, v[i]);
+	fprintf(csv, "%s,%s,%s,%s,%s,%s,median,%.3f\n", kernel_name,
+		workload, param, metric, unit, mech, f->med);
+	fprintf(csv, "%s,%s,%s,%s,%s,%s,best,%.3f\n", kernel_name,
+		workload, param, metric, unit, mech, f->best);
+	fflush(csv);
+}
+
+static const struct fig *find_fig(const struct fig *like, const char *mech)
+{
+	for (int i = 0; i < nfigs; i++)
+		if (!strcmp(figs[i].kernel, like->kernel) &&
+		    !strcmp(figs[i].workload, like->workload) &&
+		    !strcmp(figs[i].param, like->param) &&
+		    !strcmp(figs[i].metric, like->metric) &&
+		    !strcmp(figs[i].mech, mech))
+			return &figs[i];
+	return NULL;
+}
+
+static bool is_row_head(const struct fig *f)
+{
+	return !strcmp(f->mech, "kqueue") || !strcmp(f->mech, "watched") ||
+	       (!strcmp(f->workload, "close") && !find_fig(f, "watched") &&
+		!strcmp(f->mech, find_fig(f, "loaded") ? "loaded" : "none"));
+}
+
+static void fmt(char *buf, size_t len, const struct fig *f, bool usebest)
+{
+	if (!f)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", usebest ? f->best : f->med);
+}
+
+/* close(): best of the runs, relative to the boot without the module. */
+static void close_cells(const struct fig *f, const char *mech, char *v,
+			char *r, size_t len)
+{
+	const struct fig *x = find_fig(f, mech), *n = find_fig(f, "none");
+
+	fmt(v, len, x, true);
+	if (x && n && strcmp(mech, "none"))
+		snprintf(r, len, "%+.1f%%", (x->best / n->best - 1) * 100);
+	else
+		snprintf(r, len, "-");
+}
+
+static void print_table(const char *kernel)
+{
+	const char *last = "";
+
+	printf("\nLinux %s: medians of %d runs (close: best)\n", kernel, runs);
+	printf("%-9s %-10s %-16s %4s %11s %11s %11s %9s\n", "workload",
+	       "param", "metric", "unit", "kqueue", "epoll", "poll",
+	       "kq/epoll");
+	for (int i = 0; i < nfigs; i++) {
+		const struct fig *f = &figs[i], *e, *p;
+		char kq[16], ep[16], po[16], r[16] = "-";
+
+		if (strcmp(f->kernel, kernel) || !is_row_head(f))
+			continue;
+		if (strcmp(last, f->workload))
+			printf("\n");
+		last = f->workload;
+		if (!strcmp(f->workload, "close")) {
+			static const char *cases[] = { "none", "loaded",
+						       "watched" };
+
+			for (int c = 0; c < 3; c++) {
+				close_cells(f, cases[c], kq, r, sizeof(kq));
+				printf("%-9s %-10s %-16s %4s %11s %11s %11s %9s\n",
+				       "close", f->param, cases[c], f->unit,
+				       kq, "", "", r);
+			}
+			continue;
+		}
+		fmt(kq, sizeof(kq), f, false);
+		fmt(ep, sizeof(ep), e = find_fig(f, "epoll"), false);
+		fmt(po, sizeof(po), find_fig(f, "poll"), false);
+		if (e)
+			snprintf(r, sizeof(r), "%.3f", f->med / e->med);
+		printf("%-9s %-10s %-16s %4s %11s %11s %11s %9s\n",
+		       f->workload, f->param, f->metric, f->unit, kq, ep, po, r);
+		if ((p = find_fig(f, "kqueue1")))
+			printf("%-9s %-10s %-16s %4s %11.1f %11s %11s %9.3f\n",
+			       "", "", "(1 per kevent)", "", p->med, "", "",
+			       e ? p->med / e->med : 0);
+	}
+	printf("\n");
+}
+
+/* Markdown, kernels side by side: kqueue | epoll | ratio for each. */
+static void print_markdown(char **kernels, int nk)
+{
+	const struct fig *head;
+
+	printf("| workload | param | metric | unit |");
+	for (int k = 0; k < nk; k++)
+		printf(" %s kqueue | %s epoll | %s kq/epoll |", kernels[k],
+		       kernels[k], kernels[k]);
+	printf("\n|---|---|---|---|");
+	for (int k = 0; k < nk; k++)
+		printf("--:|--:|--:|");
+	printf("\n");
+	for (int i = 0; i < nfigs; i++) {
+		head = &figs[i];
+		if (strcmp(head->kernel, kernels[0]) || !is_row_head(head))
+			continue;
+		for (int variant = 0; variant < 3; variant++) {
+			static const char *cases[] = { "none", "loaded",
+						       "watched" };
+			bool isclose = !strcmp(head->workload, "close");
+
+			if (!isclose && variant == 1 &&
+			    !find_fig(head, "kqueue1"))
+				break;
+			if (!isclose && variant == 2)
+				break;
+			printf("| %s | %s | %s | %s |", head->workload,
+			       head->param,
+			       isclose ? cases[variant] :
+			       variant ? "1 change per kevent()" : head->metric,
+			       head->unit);
+			for (int k = 0; k < nk; k++) {
+				struct fig like = *head;
+				const struct fig *f, *e;
+				char a[16], b[16] = "", r[16] = "-";
+
+				snprintf(like.kernel, sizeof(like.kernel), "%s",
+					 kernels[k]);
+				if (isclose) {
+					close_cells(&like, cases[variant], a, r,
+						    sizeof(a));
+					printf(" %s | | %s |", a, r);
+					continue;
+				}
+				f = find_fig(&like, variant ? "kqueue1" : "kqueue");
+				e = find_fig(&like, "epoll");
+				fmt(a, sizeof(a), f, false);
+				fmt(b, sizeof(b), e, false);
+				if (f && e)
+					snprintf(r, sizeof(r), "%.2f", f->med / e->med);
+				printf(" %s | %s | %s |", a, b, r);
+			}
+			printf("\n");
+		}
+	}
+}
+
+/* Load the median and best rows of CSV files written by --csv. */
+static void load_csv(const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die("%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		struct fig x = {}, *t = NULL;
+		char run[16];
+		double v;
+
+		if (sscanf(line, "%31[^,],%15[^,],%23[^,],%23[^,],%7[^,],%11[^,],%15[^,],%lf",
+			   x.kernel, x.workload, x.param, x.metric, x.unit,
+			   x.mech, run, &v) != 8)
+			continue;
+		if (strcmp(run, "median") && strcmp(run, "best"))
+			continue;
+		for (int i = 0; i < nfigs && !t; i++)
+			if (!strcmp(figs[i].kernel, x.kernel) &&
+			    !strcmp(figs[i].workload, x.workload) &&
+			    !strcmp(figs[i].param, x.param) &&
+			    !strcmp(figs[i].metric, x.metric) &&
+			    !strcmp(figs[i].mech, x.mech))
+				t = &figs[i];
+		if (!t) {
+			if (nfigs >= 1023)
+				break;
+			t = &figs[nfigs++];
+			*t = x;
+		}
+		if (!strcmp(run, "median"))
+			t->med = v;
+		else
+			t->best = v;
+	}
+	fclose(f);
+}
+
+static void raise_nofile(rlim_t n)
+{
+	struct rlimit rl = { n, n };
+	FILE *f;
+
+	/* root may go past fs.nr_open after raising it */
+	if ((f = fopen("/proc/sys/fs/nr_open", "r+"))) {
+		unsigned long cur = 0;
+
+		if (fscanf(f, "%lu", &cur) == 1 && cur < n) {
+			rewind(f);
+			fprintf(f, "%lu\n", (unsigned long)n);
+		}
+		fclose(f);
+	}
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit(RLIMIT_NOFILE, %lu)", (unsigned long)n);
+}
+
+static int make_kq(void)
+{
+	int kq = kqueue();
+
+	if (kq < 0)
+		die("kqueue");
+	return kq;
+}
+
+static int make_ep(void)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		die("epoll_create1");
+	return ep;
+}
+
+/* kevent() with a changelist of any length, in chunks. */
+static void kq_apply(int kq, struct kevent *ch, int n)
+{
+	while (n > 0) {
+		int c = n > 65536 ? 65536 : n;
+
+		if (kevent(kq, ch, c, NULL, 0, NULL) < 0)
+			die("kevent(changes)");
+		ch += c;
+		n -= c;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. libevent's bench: N pipes, A active, W chained writes per round. */
+
+enum mech { M_KQ, M_EP, M_POLL };
+static const char *mech_name[] = { "kqueue", "epoll", "poll" };
+
+struct pipes {
+	int n, *fd;		/* fd[2i] read end, fd[2i+1] write end */
+	int count, fired, writes;
+	enum mech m;
+	int q;			/* kqueue or epoll */
+	struct pollfd *pfd;
+	struct kevent *kev;
+	struct epoll_event *eev;
+};
+
+#define PIPES_EVENTS	1024
+
+static void pipes_cb(struct pipes *p, int idx)
+{
+	char c;
+
+	if (read(p->fd[2 * idx], &c, 1) != 1)
+		die("read pipe %d", idx);
+	p->count++;
+	if (p->writes) {
+		int w = idx + 1 == p->n ? 0 : idx + 1;
+
+		if (write(p->fd[2 * w + 1], "e", 1) != 1)
+			die("write pipe %d", w);
+		p->writes--;
+		p->fired++;
+	}
+}
+
+static void pipes_dispatch(struct pipes *p)
+{
+	static const struct timespec zero;
+	int n, i;
+
+	switch (p->m) {
+	case M_KQ:
+		n = kevent(p->q, NULL, 0, p->kev, PIPES_EVENTS, &zero);
+		if (n < 0)
+			die("kevent");
+		for (i = 0; i < n; i++)
+			pipes_cb(p, (int)(intptr_t)p->kev[i].udata);
+		break;
+	case M_EP:
+		n = epoll_wait(p->q, p->eev, PIPES_EVENTS, 0);
+		if (n < 0)
+			die("epoll_wait");
+		for (i = 0; i < n; i++)
+			pipes_cb(p, p->eev[i].data.u32);
+		break;
+	case M_POLL:
+		n = poll(p->pfd, p->n, 0);
+		if (n < 0)
+			die("poll");
+		for (i = 0; i < p->n && n; i++)
+			if (p->pfd[i].revents) {
+				n--;
+				pipes_cb(p, i);
+			}
+		break;
+	}
+}
+
+static double pipes_round(struct pipes *p, int active, int nwrites)
+{
+	int space = p->n / active, i;
+	double t0;
+
+	p->fired = p->count = 0;
+	p->writes = nwrites;
+	for (i = 0; i < active; i++, p->fired++)
+		if (write(p->fd[2 * (i * space) + 1], "e", 1) != 1)
+			die("write");
+	t0 = now_ns();
+	do
+		pipes_dispatch(p);
+	while (p->count != p->fired);
+	return now_ns() - t0;
+}
+
+static void bench_pipes(void)
+{
+	static const int full[] = { 10, 100, 1000, 10000, 100000 };
+	static const int small[] = { 10, 100, 1000 };
+	const int *ns = quick ? small : full;
+	int nn = quick ? 3 : 5, nwrites = quick ? 200 : 1000;
+	int poll_max = 10000;
+
+	for (int k = 0; k < nn; k++) {
+		struct pipes p = { .n = ns[k] };
+		int active = p.n < 100 ? p.n : 100;
+		char param[24];
+		double t0;
+
+		raise_nofile(2 * (rlim_t)p.n + 256);
+		p.fd = malloc(2 * sizeof(int) * p.n);
+		p.pfd = calloc(p.n, sizeof(*p.pfd));
+		p.kev = calloc(p.n > PIPES_EVENTS ? p.n : PIPES_EVENTS,
+			       sizeof(*p.kev));
+		p.eev = calloc(PIPES_EVENTS, sizeof(*p.eev));
+		if (!p.fd || !p.pfd || !p.kev || !p.eev)
+			die("malloc");
+		t0 = now_ns();
+		for (int i = 0; i < p.n; i++)
+			if (pipe2(&p.fd[2 * i], O_NONBLOCK | O_CLOEXEC))
+				die("pipe2 (pipe %d of %d)", i, p.n);
+		fprintf(stderr, "pipes: N=%d created in %.0f ms\n", p.n,
+			(now_ns() - t0) / 1e6);
+		snprintf(param, sizeof(param), "N=%d", p.n);
+
+		for (int m = M_KQ; m <= M_POLL; m++) {
+			double round[MAXRUNS], per[MAXRUNS];
+			int events = active + nwrites;
+
+			if (m == M_POLL && p.n > poll_max)
+				continue;
+			p.m = m;
+			t0 = now_ns();
+			if (m == M_KQ) {
+				p.q = make_kq();
+				for (int i = 0; i < p.n; i++)
+					EV_SET(&p.kev[i], p.fd[2 * i],
+					       EVFILT_READ, EV_ADD, 0, 0,
+					       (void *)(intptr_t)i);
+				kq_apply(p.q, p.kev, p.n);
+			} else if (m == M_EP) {
+				p.q = make_ep();
+				for (int i = 0; i < p.n; i++) {
+					struct epoll_event ev = {
+						.events = EPOLLIN,
+						.data.u32 = i,
+					};
+
+					if (epoll_ctl(p.q, EPOLL_CTL_ADD,
+						      p.fd[2 * i], &ev))
+						die("epoll_ctl");
+				}
+			} else {
+				for (int i = 0; i < p.n; i++)
+					p.pfd[i] = (struct pollfd){
+						p.fd[2 * i], POLLIN, 0 };
+			}
+			fprintf(stderr, "pipes: N=%d %s registered in %.0f ms\n",
+				p.n, mech_name[m], (now_ns() - t0) / 1e6);
+			pipes_round(&p, active, nwrites);	/* warm-up */
+			for (int r = 0; r < runs; r++) {
+				round[r] = pipes_round(&p, active, nwrites) / 1e3;
+				per[r] = round[r] * 1e3 / events;
+			}
+			record("pipes", param, "per-round", "us",
+			       mech_name[m], round, runs);
+			record("pipes", param, "per-event", "ns",
+			       mech_name[m], per, runs);
+			if (m != M_POLL)
+				close(p.q);
+		}
+		for (int i = 0; i < 2 * p.n; i++)
+			close(p.fd[i]);
+		free(p.fd);
+		free(p.pfd);
+		free(p.kev);
+		free(p.eev);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* 2. Ping-pong between two threads over a socketpair. */
+
+struct waiter {
+	enum mech m;
+	int q, fd;
+};
+
+static void waiter_init(struct waiter *w, enum mech m, int fd)
+{
+	w->m = m;
+	w->fd = fd;
+	if (m == M_KQ) {
+		struct kevent ch;
+
+		w->q = make_kq();
+		EV_SET(&ch, fd, EVFILT_READ, EV_ADD, 0, 0, NULL);
+		kq_apply(w->q, &ch, 1);
+	} else if (m == M_EP) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		w->q = make_ep();
+		if (epoll_ctl(w->q, EPOLL_CTL_ADD, fd, &ev))
+			die("epoll_ctl");
+	}
+}
+
+static void waiter_wait(struct waiter *w)
+{
+	struct kevent kev;
+	struct epoll_event eev;
+	struct pollfd pfd = { w->fd, POLLIN, 0 };
+	int n;
+
+	do {
+		switch (w->m) {
+		case M_KQ:
+			n = kevent(w->q, NULL, 0, &kev, 1, NULL);
+			break;
+		case M_EP:
+			n = epoll_wait(w->q, &eev, 1, -1);
+			break;
+		default:
+			n = poll(&pfd, 1, -1);
+			break;
+		}
+	} while (n == 0 || (n < 0 && errno == EINTR));
+	if (n < 0)
+		die("wait");
+}
+
+struct pong {
+	enum mech m;
+	int fd, cpu;
+};
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &set);
+	} else {
+		for (int i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
+	}
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *pong_thread(void *arg)
+{
+	struct pong *pg = arg;
+	struct waiter w;
+	char c;
+
+	pin(pg->cpu);
+	waiter_init(&w, pg->m, pg->fd);
+	for (;;) {
+		waiter_wait(&w);
+		if (read(pg->fd, &c, 1) != 1)
+			die("pong read");
+		if (write(pg->fd, &c, 1) != 1)
+			die("pong write");
+		if (c == 'q')
+			break;
+	}
+	if (w.m != M_POLL)
+		close(w.q);
+	return NULL;
+}
+
+/*
+ * Same CPU: both threads pinned to CPU 0, so a round trip is two wakeups
+ * and two context switches with no IPI.  Two CPUs: one thread on each; under
+ * TCG this mostly measures how fast QEMU gets an idle vCPU going again.
+ */
+static void bench_pingpong(void)
+{
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (int mode = 0; mode < (ncpu > 1 ? 2 : 1); mode++) {
+		int trips = mode == 0 ? (quick ? 500 : 4000) : (quick ? 100 : 400);
+		const char *param = mode == 0 ? "same-cpu" : "two-cpus";
+
+		for (int m = M_KQ; m <= M_POLL; m++) {
+			double us[MAXRUNS], rate[MAXRUNS];
+			struct waiter w;
+			struct pong pg;
+			pthread_t th;
+			int sv[2];
+			char c;
+
+			pin(0);
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+				die("socketpair");
+			pg = (struct pong){ m, sv[1], mode == 0 ? 0 : 1 };
+			if (pthread_create(&th, NULL, pong_thread, &pg))
+				die("pthread_create");
+			waiter_init(&w, m, sv[0]);
+			for (int r = -1; r < runs; r++) {
+				double t0 = now_ns(), dt;
+
+				for (int i = 0; i < trips; i++) {
+					if (write(sv[0], "p", 1) != 1)
+						die("ping write");
+					waiter_wait(&w);
+					if (read(sv[0], &c, 1) != 1)
+						die("ping read");
+				}
+				dt = now_ns() - t0;
+				if (r < 0)
+					continue;	/* warm-up */
+				us[r] = dt / 1e3 / trips;
+				rate[r] = trips / (dt / 1e9);
+			}
+			if (write(sv[0], "q", 1) != 1)
+				die("write");
+			pthread_join(th, NULL);
+			if (m != M_POLL)
+				close(w.q);
+			close(sv[0]);
+			close(sv[1]);
+			record("pingpong", param, "round-trip", "us",
+			       mech_name[m], us, runs);
+			record("pingpong", param, "trips/s", "1/s",
+			       mech_name[m], rate, runs);
+		}
+	}
+	pin(-1);
+}
+
+/* ------------------------------------------------------------------ */
+/* 3. Registration: add and remove K descriptors. */
+
+static void bench_reg(void)
+{
+	static const int ks[] = { 1, 64, 4096 };
+	const int maxk = 4096, per_sample = quick ? 4096 : 16384;
+	struct kevent *ch = calloc(maxk, sizeof(*ch));
+	int *fd = malloc(2 * maxk * sizeof(int));
+
+	if (!ch || !fd)
+		die("malloc");
+	raise_nofile(2 * maxk + 256);
+	for (int i = 0; i < maxk; i++)
+		if (pipe2(&fd[2 * i], O_NONBLOCK | O_CLOEXEC))
+			die("pipe2");
+
+	for (int k = 0; k < 3; k++) {
+		int K = ks[k], iters = per_sample / K;
+		char param[24];
+
+		snprintf(param, sizeof(param), "K=%d", K);
+		/* kqueue (one kevent() per changelist), kqueue1 (one per
+		 * change), epoll */
+		for (int m = 0; m < 3; m++) {
+			static const char *names[] = { "kqueue", "kqueue1",
+						       "epoll" };
+			double add[MAXRUNS], del[MAXRUNS];
+			int q = m < 2 ? make_kq() : make_ep();
+
+			for (int r = -1; r < runs; r++) {
+				double ta = 0, td = 0, t0;
+
+				for (int it = 0; it < iters; it++) {
+					for (int ph = 0; ph < 2; ph++) {
+						u_short fl = ph ? EV_DELETE : EV_ADD;
+
+						t0 = now_ns();
+						if (m == 0) {
+							for (int i = 0; i < K; i++)
+								EV_SET(&ch[i], fd[2 * i],
+								       EVFILT_READ, fl, 0, 0, NULL);
+							kq_apply(q, ch, K);
+						} else if (m == 1) {
+							for (int i = 0; i < K; i++) {
+								EV_SET(&ch[0], fd[2 * i],
+								       EVFILT_READ, fl, 0, 0, NULL);
+								kq_apply(q, ch, 1);
+							}
+						} else {
+							for (int i = 0; i < K; i++) {
+								struct epoll_event ev = {
+									.events = EPOLLIN,
+									.data.u32 = i,
+								};
+
+								if (epoll_ctl(q, ph ? EPOLL_CTL_DEL : EPOLL_CTL_ADD,
+									      fd[2 * i], &ev))
+									die("epoll_ctl");
+							}
+						}
+						if (ph)
+							td += now_ns() - t0;
+						else
+							ta += now_ns() - t0;
+					}
+				}
+				if (r < 0)
+					continue;
+				add[r] = ta / ((double)iters * K);
+				del[r] = td / ((double)iters * K);
+			}
+			close(q);
+			record("reg", param, "add/fd", "ns", names[m], add,
+			       runs);
+			record("reg", param, "del/fd", "ns", names[m], del,
+			       runs);
+		}
+	}
+	for (int i = 0; i < 2 * maxk; i++)
+		close(fd[i]);
+	free(fd);
+	free(ch);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4. Timers: EVFILT_TIMER vs timerfd + epoll. */
+
+static void sleep_until(double t_ns)
+{
+	struct timespec ts = { (time_t)(t_ns / 1e9),
+			       (long)(t_ns - (double)(time_t)(t_ns / 1e9) * 1e9) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+static void bench_timers(void)
+{
+	static const int ks[] = { 1, 10, 100, 1000, 10000 };
+	int nk = quick ? 4 : 5;
+	int maxk = ks[nk - 1];
+	struct kevent *kev = calloc(maxk, sizeof(*kev));
+	struct epoll_event *eev = calloc(maxk, sizeof(*eev));
+	int *tfd = malloc(maxk * sizeof(int));
+
+	if (!kev || !eev || !tfd)
+		die("malloc");
+	raise_nofile(maxk + 256);
+	for (int k = 0; k < nk; k++) {
+		int K = ks[k];
+		/* long enough that arming K timers takes well under a period */
+		int period_ms = K >= 1000 ? 1000 : 250;
+		char param[24];
+
+		snprintf(param, sizeof(param), "K=%d", K);
+		for (int m = M_KQ; m <= M_EP; m++) {
+			double arm[MAXRUNS], harvest[MAXRUNS], t0, t1;
+			int armmax = 0;
+
+			for (int r = 0; r < runs; r++) {
+				int q, got = 0;
+
+				q = m == M_KQ ? make_kq() : make_ep();
+				t0 = now_ns();
+				if (m == M_KQ) {
+					for (int i = 0; i < K; i++)
+						EV_SET(&kev[i], i + 1, EVFILT_TIMER,
+						       EV_ADD, 0, period_ms, NULL);
+					kq_apply(q, kev, K);
+				} else {
+					struct itimerspec its = {
+						.it_interval.tv_sec = period_ms / 1000,
+						.it_interval.tv_nsec = period_ms % 1000 * 1000000L,
+						.it_value.tv_sec = period_ms / 1000,
+						.it_value.tv_nsec = period_ms % 1000 * 1000000L,
+					};
+
+					for (int i = 0; i < K; i++) {
+						struct epoll_event ev = {
+							.events = EPOLLIN,
+							.data.u32 = i,
+						};
+
+						tfd[i] = timerfd_create(CLOCK_MONOTONIC,
+									TFD_NONBLOCK | TFD_CLOEXEC);
+						if (tfd[i] < 0)
+							die("timerfd_create");
+						if (timerfd_settime(tfd[i], 0, &its, NULL))
+							die("timerfd_settime");
+						if (epoll_ctl(q, EPOLL_CTL_ADD, tfd[i], &ev))
+							die("epoll_ctl");
+					}
+				}
+				t1 = now_ns();
+				arm[r] = (t1 - t0) / K;
+				if ((t1 - t0) / 1e6 > armmax)
+					armmax = (t1 - t0) / 1e6;
+				/* every timer has expired once, none twice */
+				sleep_until(t1 + period_ms * 1e6 + 20e6);
+				t0 = now_ns();
+				while (got < K) {
+					static const struct timespec zero;
+					int n;
+
+					if (m == M_KQ) {
+						n = kevent(q, NULL, 0, kev, K, &zero);
+						if (n < 0)
+							die("kevent");
+					} else {
+						n = epoll_wait(q, eev, K, 0);
+						if (n < 0)
+							die("epoll_wait");
+						for (int i = 0; i < n; i++) {
+							uint64_t c;
+
+							if (read(tfd[eev[i].data.u32], &c,
+								 sizeof(c)) != sizeof(c))
+								die("read timerfd");
+						}
+					}
+					got += n;
+				}
+				harvest[r] = (now_ns() - t0) / K;
+				close(q);
+				if (m == M_EP)
+					for (int i = 0; i < K; i++)
+						close(tfd[i]);
+			}
+			if (armmax > period_ms / 2)
+				fprintf(stderr, "timers: K=%d %s: arming took %d ms of a %d ms period\n",
+					K, mech_name[m], armmax, period_ms);
+			record("timers", param, "arm/timer", "ns", mech_name[m],
+			       arm, runs);
+			record("timers", param, "harvest/timer", "ns",
+			       mech_name[m], harvest, runs);
+		}
+	}
+	free(kev);
+	free(eev);
+	free(tfd);
+}
+
+/* ------------------------------------------------------------------ */
+/* 5. close(): dup()+close() with no kqueue in this process. */
+
+static double dup_close_loop(int fd, int iters)
+{
+	double t0 = now_ns();
+
+	for (int i = 0; i < iters; i++) {
+		int d = dup(fd);
+
+		if (d < 0)
+			die("dup");
+		close(d);
+	}
+	return (now_ns() - t0) / iters;
+}
+
+static void close_case(const char *label, int iters)
+{
+	double v[MAXRUNS];
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd < 0)
+		die("/dev/null");
+	dup_close_loop(fd, iters / 4);	/* warm-up */
+	for (int r = 0; r < runs; r++)
+		v[r] = dup_close_loop(fd, iters);
+	close(fd);
+	record("close", "dup+close", "pair", "ns", label, v, runs);
+}
+
+static void bench_close(void)
+{
+	int iters = quick ? 20000 : 100000;
+	int sync[2], kq, pp[2];
+	pid_t child;
+	char c;
+
+	if (access("/dev/kqueue", F_OK)) {
+		close_case("none", iters);
+		return;
+	}
+	close_case("loaded", iters);
+
+	/* another process holds a kqueue watching a descriptor */
+	if (pipe(sync))
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		struct kevent ch;
+
+		close(sync[0]);
+		if (pipe(pp))
+			die("pipe");
+		kq = make_kq();
+		EV_SET(&ch, pp[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+		kq_apply(kq, &ch, 1);
+		if (write(sync[1], "k", 1) != 1)
+			die("write");
+		for (;;)
+			pause();
+	}
+	close(sync[1]);
+	if (read(sync[0], &c, 1) != 1)
+		die("watcher did not start");
+	close(sync[0]);
+	close_case("watched", iters);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* 6. Memory per watched descriptor. */
+
+struct slabv {
+	double objs, bytes;	/* objects in use; bytes of slab pages */
+	int objsize;
+};
+
+static long read_long(const char *dir, const char *file)
+{
+	char path[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", dir, file);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * /proc/slabinfo has a line only for caches that SLUB did not merge into
+ * another; /sys/kernel/slab/<name> works for both (an alias is a link to
+ * the cache that holds its objects).  Merged caches share their counts
+ * with their other users, so the deltas are taken with nothing else running.
+ */
+static struct slabv slab_read(const char *name)
+{
+	struct slabv s = { -1, -1, 0 };
+	char line[512], n[64];
+	unsigned long act, num, osz, opp, pps, a, b, c, nslabs;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lu %lu %lu %lu %lu : tunables %lu %lu %lu : slabdata %lu %lu",
+			   n, &act, &num, &osz, &opp, &pps, &a, &b, &c,
+			   &nslabs, &nslabs) == 11 && !strcmp(n, name)) {
+			s.objs = act;
+			s.bytes = (double)nslabs * pps * 4096;
+			s.objsize = osz;
+		}
+	if (f)
+		fclose(f);
+	if (s.objs < 0) {
+		long objs = read_long(name, "objects"),
+		     slabs = read_long(name, "slabs"),
+		     order = read_long(name, "order");
+
+		s.objsize = read_long(name, "slab_size");
+		if (objs >= 0 && slabs >= 0 && order >= 0) {
+			s.objs = objs;
+			s.bytes = (double)slabs * (4096L << order);
+		}
+	}
+	return s;
+}
+
+static void bench_mem(void)
+{
+	static const char *caches[] = { "knote", "kq_pollwait",
+					"eventpoll_epi", "eventpoll_pwq" };
+	const int N = quick ? 2000 : 10000;
+	int *fd = malloc(2 * N * sizeof(int));
+	struct kevent *ch = calloc(N, sizeof(*ch));
+	char param[24];
+
+	if (!fd || !ch)
+		die("malloc");
+	if (access("/proc/slabinfo", R_OK)) {
+		fprintf(stderr, "mem: /proc/slabinfo unreadable (not root?): skipped\n");
+		return;
+	}
+	raise_nofile(2 * N + 256);
+	for (int i = 0; i < N; i++)
+		if (pipe2(&fd[2 * i], O_NONBLOCK | O_CLOEXEC))
+			die("pipe2");
+	snprintf(param, sizeof(param), "N=%d", N);
+	for (int c = 0; c < 4; c++) {
+		struct slabv s = slab_read(caches[c]);
+		char link[128], path[128];
+		ssize_t l;
+
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s", caches[c]);
+		l = readlink(path, link, sizeof(link) - 1);
+		link[l > 0 ? l : 0] = 0;
+		fprintf(stderr, "mem: cache %s: slot %d bytes%s%s\n",
+			caches[c], s.objsize, l > 0 ? ", sysfs alias of " : "",
+			link);
+	}
+	/*
+	 * slab-bytes: growth of the caches' slab pages (what the brief asks;
+	 * pages left empty by an earlier run are reused, so later runs can
+	 * read low).  obj-bytes: objects added times the object's slot size
+	 * (the steady-state cost, immune to that).
+	 */
+	for (int m = M_KQ; m <= M_EP; m++) {
+		double slab[MAXRUNS], obj[MAXRUNS], per[2][MAXRUNS],
+		       objs[2][MAXRUNS];
+		const char **cn = &caches[m == M_KQ ? 0 : 2];
+
+		for (int r = 0; r < runs; r++) {
+			struct slabv b0, b1, a0, a1;
+			int q = m == M_KQ ? make_kq() : make_ep();
+
+			usleep(20000);
+			b0 = slab_read(cn[0]);
+			b1 = slab_read(cn[1]);
+			if (m == M_KQ) {
+				for (int i = 0; i < N; i++)
+					EV_SET(&ch[i], fd[2 * i], EVFILT_READ,
+					       EV_ADD, 0, 0, NULL);
+				kq_apply(q, ch, N);
+			} else {
+				for (int i = 0; i < N; i++) {
+					struct epoll_event ev = {
+						.events = EPOLLIN };
+
+					if (epoll_ctl(q, EPOLL_CTL_ADD,
+						      fd[2 * i], &ev))
+						die("epoll_ctl");
+				}
+			}
+			a0 = slab_read(cn[0]);
+			a1 = slab_read(cn[1]);
+			per[0][r] = (a0.bytes - b0.bytes) / N;
+			per[1][r] = (a1.bytes - b1.bytes) / N;
+			objs[0][r] = (a0.objs - b0.objs) / N;
+			objs[1][r] = (a1.objs - b1.objs) / N;
+			slab[r] = per[0][r] + per[1][r];
+			obj[r] = objs[0][r] * a0.objsize + objs[1][r] * a1.objsize;
+			close(q);
+		}
+		record("mem", param, "slab-bytes/fd", "B", mech_name[m], slab,
+		       runs);
+		record("mem", param, "obj-bytes/fd", "B", mech_name[m], obj,
+		       runs);
+		record("mem", param, "item-slab/fd", "B", mech_name[m], per[0],
+		       runs);
+		record("mem", param, "pollwait-slab/fd", "B", mech_name[m],
+		       per[1], runs);
+		record("mem", param, "items/fd", "n", mech_name[m], objs[0],
+		       runs);
+		record("mem", param, "pollwaits/fd", "n", mech_name[m], objs[1],
+		       runs);
+	}
+	for (int i = 0; i < 2 * N; i++)
+		close(fd[i]);
+	free(fd);
+	free(ch);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void print_machine(void)
+{
+	struct utsname u;
+	char line[256], model[128] = "?";
+	long mem = 0;
+	FILE *f;
+
+	uname(&u);
+	if ((f = fopen("/proc/cpuinfo", "r"))) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "model name", 10)) {
+				snprintf(model, sizeof(model), "%s",
+					 strchr(line, ':') + 2);
+				model[strcspn(model, "\n")] = 0;
+				break;
+			}
+		fclose(f);
+	}
+	if ((f = fopen("/proc/meminfo", "r"))) {
+		if (fscanf(f, "MemTotal: %ld", &mem) != 1)
+			mem = 0;
+		fclose(f);
+	}
+	printf("kq-bench: kernel %s %s, cpu \"%s\" x%ld, %ld MiB, emulation %s, %d runs per figure (median)\n",
+	       u.release, u.machine, model, sysconf(_SC_NPROCESSORS_ONLN),
+	       mem / 1024,
+	       strstr(model, "TCG") ? "TCG" : strstr(model, "QEMU") ||
+	       !access("/sys/module/kvm_intel", F_OK) ? "KVM?" : "KVM/native",
+	       runs);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} wl[] = {
+		{ "pipes", bench_pipes }, { "pingpong", bench_pingpong },
+		{ "reg", bench_reg }, { "timers", bench_timers },
+		{ "close", bench_close }, { "mem", bench_mem },
+	};
+	const int nwl = sizeof(wl) / sizeof(wl[0]);
+	const char *sel[8];
+	char *reports[8];
+	int nsel = 0, nrep = 0, markdown = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			quick = 1;
+		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			runs = atoi(argv[++i]);
+			if (runs < 1 || runs > MAXRUNS)
+				runs = 7;
+		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
+			const char *path = argv[++i];
+			int fresh = access(path, F_OK) != 0;
+
+			if (!(csv = fopen(path, "a")))
+				die("%s", path);
+			if (fresh)
+				fprintf(csv, "kernel,workload,param,metric,unit,mech,run,value\n");
+		} else if (!strcmp(argv[i], "--report") && i + 1 < argc) {
+			if (nrep < 8)
+				reports[nrep++] = argv[++i];
+		} else if (!strcmp(argv[i], "--markdown")) {
+			markdown = 1;
+		} else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
+			kernel_name = argv[++i];
+		} else if (argv[i][0] != '-' && nsel < 8) {
+			sel[nsel++] = argv[i];
+		} else {
+			fprintf(stderr, "usage: kq-bench [--quick] [--runs R] [--csv FILE] [--kernel NAME] [pipes|pingpong|reg|timers|close|mem]...\n"
+					"       kq-bench [--markdown] --report FILE.csv...\n");
+			return 2;
+		}
+	}
+	if (nrep) {
+		/* host side: tables from CSV files (kernel names from them) */
+		char *kernels[8];
+		int nk = 0;
+
+		for (int i = 0; i < nrep; i++)
+			load_csv(reports[i]);
+		for (int i = 0; i < nfigs; i++) {
+			int seen = 0;
+
+			for (int k = 0; k < nk; k++)
+				seen |= !strcmp(kernels[k], figs[i].kernel);
+			if (!seen && nk < 8)
+				kernels[nk++] = figs[i].kernel;
+		}
+		if (markdown) {
+			print_markdown(kernels, nk);
+		} else {
+			for (int k = 0; k < nk; k++)
+				print_table(kernels[k]);
+		}
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	print_machine();
+	for (int w = 0; w < nwl; w++) {
+		int on = !nsel;
+
+		for (int s = 0; s < nsel; s++)
+			on |= !strcmp(sel[s], wl[w].name);
+		if (!on)
+			continue;
+		fprintf(stderr, "kq-bench: %s...\n", wl[w].name);
+		wl[w].fn();
+	}
+	print_table(kernel_name);
+	if (csv)
+		fclose(csv);
+	return 0;
+}
