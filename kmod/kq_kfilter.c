@@ -33,7 +33,7 @@ long kq_ioctl_kfilter(unsigned int cmd, void __user *uarg)
 		return -EFAULT;
 	if (cmd == KQ_IOC_KFILTER_BYFILTER) {
 		for (i = 0; i < ARRAY_SIZE(kq_filter_names); i++) {
-			if (kq_filter_names[i].filter != (s16)m.filter)
+			if (kq_filter_names[i].filter != (s32)m.filter)
 				continue;
 			n = strlen(kq_filter_names[i].name) + 1;
 			if (m.len < n)
