@@ -280,6 +280,7 @@ static void print_markdown(char **kernels, int nk)
 /* Load the median and best rows of CSV files written by --csv. */
 static void load_csv(const char *path)
 {
+	static int maxrun;
 	char line[512];
 	FILE *f = fopen(path, "r");
 
@@ -294,8 +295,11 @@ static void load_csv(const char *path)
 			   x.kernel, x.workload, x.param, x.metric, x.unit,
 			   x.mech, run, &v) != 8)
 			continue;
-		if (strcmp(run, "median") && strcmp(run, "best"))
+		if (strcmp(run, "median") && strcmp(run, "best")) {
+			if (atoi(run) > maxrun)
+				maxrun = atoi(run);
 			continue;
+		}
 		for (int i = 0; i < nfigs && !t; i++)
 			if (!strcmp(figs[i].kernel, x.kernel) &&
 			    !strcmp(figs[i].workload, x.workload) &&
@@ -314,6 +318,8 @@ static void load_csv(const char *path)
 		else
 			t->best = v;
 	}
+	if (maxrun)
+		runs = maxrun;
 	fclose(f);
 }
 
@@ -1287,7 +1293,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
 			runs = atoi(argv[++i]);
 			if (runs < 1 || runs > MAXRUNS)
-				runs = 7;
+				runs = 9;
 		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
 			const char *path = argv[++i];
 			int fresh = access(path, F_OK) != 0;
