@@ -137,7 +137,7 @@ struct knote {
 		} proc;
 		struct {
 			struct hlist_node link;	/* kq_sig_hash */
-			void *key;		/* the process's signal_struct */
+			struct pid *key;	/* the process (tgid): a reference */
 			u64 count;
 		} sig;
 	};

@@ -19,9 +19,15 @@
  * (kq_kevent.c revalidates at harvest), but the file stays referenced
  * until then.
  *
- * The probe is armed only while some kqueue holds a descriptor knote, so
- * a system without kqueue users pays nothing on close(); it is disarmed a
- * second after the last one goes, so churn does not re-patch the text.
+ * The probe is armed only while some kqueue is open, so a system without
+ * kqueue users pays nothing on close(); it is disarmed a second after the
+ * last one goes, so churn does not re-patch the text.  It must see every
+ * owner's exit, descriptor knotes or not: an owner left hashed under a
+ * freed files_struct could be matched by a new one at that address.
+ *
+ * Sweeps and teardowns run module code from task_work or a workqueue
+ * after the kqueue that asked for them may be gone; kq_cbs_pending lets
+ * module exit wait for them.
  */
 #include <linux/kprobes.h>
 #include <linux/hashtable.h>
@@ -58,7 +64,7 @@ static struct kprobe kq_close_kp;
 static bool kq_probe_active;	/* registered */
 static bool kq_probe_armed;	/* under kq_probe_mutex */
 static DEFINE_MUTEX(kq_probe_mutex);
-static atomic_long_t kq_nr_fd_knotes = ATOMIC_LONG_INIT(0);
+static atomic_t kq_cbs_pending = ATOMIC_INIT(0);
 static void kq_probe_disarm_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(kq_probe_disarm_work, kq_probe_disarm_fn);
 
@@ -72,14 +78,44 @@ static struct kq_owner *kq_owner_lookup_rcu(struct files_struct *files)
 	return NULL;
 }
 
+static void kq_probe_disarm_fn(struct work_struct *w)
+{
+	mutex_lock(&kq_probe_mutex);
+	if (kq_probe_armed && !atomic_read(&kq_nr_owners)) {
+		disable_kprobe(&kq_close_kp);
+		kq_probe_armed = false;
+	}
+	mutex_unlock(&kq_probe_mutex);
+}
+
+/* Arm the close probe (process context, may sleep). */
+static void kq_probe_arm(void)
+{
+	if (!kq_probe_active)
+		return;
+	mutex_lock(&kq_probe_mutex);
+	if (!kq_probe_armed && !enable_kprobe(&kq_close_kp))
+		kq_probe_armed = true;
+	mutex_unlock(&kq_probe_mutex);
+}
+
+static void kq_cb_done(void)
+{
+	if (atomic_dec_and_test(&kq_cbs_pending))
+		wake_up_var(&kq_cbs_pending);
+}
+
 static void kq_owner_unhash(struct kq_owner *o)
 {
-	spin_lock(&kq_owners_lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&kq_owners_lock, flags);
 	if (!hlist_unhashed(&o->node)) {
 		hash_del_rcu(&o->node);
-		atomic_dec(&kq_nr_owners);
+		if (atomic_dec_and_test(&kq_nr_owners) && kq_probe_active)
+			mod_delayed_work(system_wq, &kq_probe_disarm_work, HZ);
 	}
-	spin_unlock(&kq_owners_lock);
+	spin_unlock_irqrestore(&kq_owners_lock, flags);
 }
 
 static void kq_owner_put(struct kq_owner *o)
@@ -111,11 +147,13 @@ static void kq_owner_teardown(struct kq_owner *o)
 static void kq_owner_teardown_cb(struct callback_head *cb)
 {
 	kq_owner_teardown(container_of(cb, struct kq_owner, teardown_cb));
+	kq_cb_done();
 }
 
 static void kq_owner_teardown_work(struct work_struct *w)
 {
 	kq_owner_teardown(container_of(w, struct kq_owner, teardown_work));
+	kq_cb_done();
 }
 
 int kq_owner_attach(struct kq *kq)
@@ -126,7 +164,9 @@ int kq_owner_attach(struct kq *kq)
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 	if (!fresh)
 		return -ENOMEM;
-	spin_lock(&kq_owners_lock);
+	kq_probe_arm();
+	rcu_read_lock();
+	spin_lock_irq(&kq_owners_lock);
 	o = kq_owner_lookup_rcu(files);
 	if (o && !refcount_inc_not_zero(&o->ref))
 		o = NULL;
@@ -140,7 +180,8 @@ int kq_owner_attach(struct kq *kq)
 		hash_add_rcu(kq_owners, &o->node, (unsigned long)files);
 		atomic_inc(&kq_nr_owners);
 	}
-	spin_unlock(&kq_owners_lock);
+	spin_unlock_irq(&kq_owners_lock);
+	rcu_read_unlock();
 	kfree(fresh);
 
 	mutex_lock(&o->lock);
@@ -160,30 +201,9 @@ void kq_owner_detach(struct kq *kq)
 	kq_owner_put(o);
 }
 
-static void kq_probe_disarm_fn(struct work_struct *w)
-{
-	mutex_lock(&kq_probe_mutex);
-	if (kq_probe_armed && !atomic_long_read(&kq_nr_fd_knotes)) {
-		disable_kprobe(&kq_close_kp);
-		kq_probe_armed = false;
-	}
-	mutex_unlock(&kq_probe_mutex);
-}
-
-/* Process context; may sleep. */
 void kq_owner_fd_knote(struct kq *kq, int delta)
 {
 	atomic_add(delta, &kq->owner->nfd);
-	if (delta > 0 && atomic_long_inc_return(&kq_nr_fd_knotes) == 1 &&
-	    kq_probe_active) {
-		mutex_lock(&kq_probe_mutex);
-		if (!kq_probe_armed && !enable_kprobe(&kq_close_kp))
-			kq_probe_armed = true;
-		mutex_unlock(&kq_probe_mutex);
-	} else if (delta < 0 && !atomic_long_dec_return(&kq_nr_fd_knotes) &&
-		   kq_probe_active) {
-		mod_delayed_work(system_wq, &kq_probe_disarm_work, HZ);
-	}
 }
 
 bool kq_owner_is(struct kq *kq, fl_owner_t files)
@@ -215,6 +235,7 @@ static void kq_sweep_fn(struct callback_head *cb)
 	}
 	kq_owner_put(o);
 	kfree(sw);
+	kq_cb_done();
 }
 
 /* The file table is going away: drop everything, once. */
@@ -225,6 +246,7 @@ static void kq_owner_kill(struct kq_owner *o)
 		return;
 	}
 	kq_owner_unhash(o);
+	atomic_inc(&kq_cbs_pending);
 	init_task_work(&o->teardown_cb, kq_owner_teardown_cb);
 	if ((current->flags & PF_KTHREAD) ||
 	    task_work_add(current, &o->teardown_cb, TWA_RESUME)) {
@@ -243,8 +265,10 @@ static void kq_owner_sweep(struct kq_owner *o, struct file *file)
 	sw->owner = o;
 	sw->file = file;
 	init_task_work(&sw->cb, kq_sweep_fn);
+	atomic_inc(&kq_cbs_pending);
 	if (!task_work_add(current, &sw->cb, TWA_RESUME))
 		return;
+	atomic_dec(&kq_cbs_pending);
 	kfree(sw);
 fallback:
 	/* kevent() revalidates descriptors at harvest */
@@ -263,7 +287,7 @@ static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	rcu_read_lock();
 	o = kq_owner_lookup_rcu(files);
-	if (o && (!atomic_read(&o->nfd) || !refcount_inc_not_zero(&o->ref)))
+	if (o && !refcount_inc_not_zero(&o->ref))
 		o = NULL;
 	rcu_read_unlock();
 	if (!o)
@@ -271,7 +295,8 @@ static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
 
 	if (!atomic_read(&files->count))
 		kq_owner_kill(o);
-	else if (files == current->files && !(current->flags & PF_KTHREAD))
+	else if (atomic_read(&o->nfd) && files == current->files &&
+		 !(current->flags & PF_KTHREAD))
 		kq_owner_sweep(o, file);
 	else
 		kq_owner_put(o);
@@ -308,6 +333,8 @@ void kq_close_tracking_exit(void)
 	cancel_delayed_work_sync(&kq_probe_disarm_work);
 	if (kq_probe_active)
 		unregister_kprobe(&kq_close_kp);
+	/* sweeps and teardowns already queued still run module code */
+	wait_var_event(&kq_cbs_pending, !atomic_read(&kq_cbs_pending));
 	/* queued sweeps hold owner references, and owners are RCU-freed */
 	rcu_barrier();
 }

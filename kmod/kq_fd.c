@@ -141,6 +141,9 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 	kn->defer_wake = kq_file_is_aggregator(kn->file);
 
 	if (kq_is_kqueue_file(kn->file)) {
+		/* FreeBSD: a kqueue only ever becomes readable */
+		if (kn->filter != EVFILT_READ)
+			return -EINVAL;
 		err = kq_nest_attach(kn, kn->file->private_data);
 		if (err)
 			return err;

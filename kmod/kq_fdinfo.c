@@ -10,7 +10,8 @@ void kq_show_fdinfo(struct seq_file *m, struct file *file)
 	struct knote *kn;
 	unsigned int i;
 
-	mutex_lock(&kq->mtx);
+	if (mutex_lock_killable(&kq->mtx))
+		return;
 	seq_printf(m, "knotes:\t%u\npending:\t%u\n", kq->nknotes,
 		   kq_pending(kq));
 	for (i = 0; i < (1U << kq->hbits); i++)

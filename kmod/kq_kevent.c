@@ -87,18 +87,22 @@ static void kq_set_disabled(struct knote *kn, bool disable)
 	struct kq *kq = kn->kq;
 	bool queued = false;
 
-	/* descriptor filters: an enabled knote reports a condition now true */
-	if (!disable && kn->fop->recheck)
-		kn->fop->recheck(kn);
 	spin_lock_irq(&kq->lock);
 	if (disable) {
 		kn->status |= KN_DISABLED;
 		kq_knote_dequeue_locked(kn);
 	} else {
 		kn->status &= ~KN_DISABLED;
-		if (kn->status & KN_ACTIVE)
-			queued = kq_knote_queue_locked(kn);
 	}
+	spin_unlock_irq(&kq->lock);
+	if (disable)
+		return;
+	/* descriptor filters: an enabled knote reports a condition now true */
+	if (kn->fop->recheck)
+		kn->fop->recheck(kn);
+	spin_lock_irq(&kq->lock);
+	if (kn->status & KN_ACTIVE)
+		queued = kq_knote_queue_locked(kn);
 	spin_unlock_irq(&kq->lock);
 	if (queued)
 		kq_wake_pollers(kq);
@@ -126,14 +130,20 @@ static int kq_add(struct kq *kq, const struct kq_kev *kev,
 	kn = kq_knote_alloc(kq, kev, fop, file);
 	if (!kn)
 		return -ENOMEM;
+	/* before attach: from then on callbacks touch the status */
+	if (kev->flags & EV_DISABLE)
+		kn->status |= KN_DISABLED;
 	err = fop->attach(kn, kev);
 	if (err) {
+		/* a callback may have queued it before attach failed */
+		spin_lock_irq(&kq->lock);
+		kn->status |= KN_DETACHED;
+		kq_knote_dequeue_locked(kn);
+		spin_unlock_irq(&kq->lock);
 		kq_knote_free(kn);
 		return err;
 	}
 	kq_knote_insert(kq, kn);
-	if (kev->flags & EV_DISABLE)
-		kn->status |= KN_DISABLED;
 	kq_queue_if_active(kn);
 	return 0;
 }
@@ -215,6 +225,9 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 	int i, err, nerrors = 0;
 
 	for (i = 0; i < c->nchanges; i++) {
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		err = kq_read_record(c, i, &kev);
 		if (err)
 			return err;
@@ -300,6 +313,8 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		spin_unlock_irq(&kq->lock);
 		if (!kn)
 			break;
+		if (kn->status & KN_DISABLED)
+			continue;
 
 		/* A closed or replaced descriptor never reports. */
 		if (kn->file && !kq_fd_current(kn)) {

@@ -163,6 +163,17 @@ void kq_knote_newborn_locked(struct knote *kn)
 	hlist_add_head(&kn->hnode, &kn->kq->newborn);
 }
 
+/* A newborn never inserted: detach it like any knote, but not from the table. */
+static void kq_newborn_discard(struct knote *kn)
+{
+	spin_lock_irq(&kn->kq->lock);
+	kn->status |= KN_DETACHED;
+	kq_knote_dequeue_locked(kn);
+	spin_unlock_irq(&kn->kq->lock);
+	kn->fop->detach(kn);
+	kq_knote_free(kn);
+}
+
 /* Put the newborns in the table; kq->mtx held. */
 void kq_adopt_newborns(struct kq *kq)
 {
@@ -179,6 +190,11 @@ void kq_adopt_newborns(struct kq *kq)
 		spin_unlock_irq(&kq->lock);
 		if (!kn)
 			break;
+		if (kq_knote_find(kq, kn->filter, kn->ident, NULL)) {
+			/* a reused pid already watched: keep the older knote */
+			kq_newborn_discard(kn);
+			continue;
+		}
 		kq_knote_insert(kq, kn);
 	}
 }

@@ -120,11 +120,12 @@ static int kq_release(struct inode *inode, struct file *file)
 	spin_unlock_irq(&kq->lock);
 	wake_up_all(&kq->wq);
 
-	kq_owner_detach(kq);
 	mutex_lock(&kq->mtx);
 	kq_adopt_newborns(kq);
 	kq_knote_drop_all(kq, false);
 	mutex_unlock(&kq->mtx);
+	/* last: dropping descriptor knotes still counts them in the owner */
+	kq_owner_detach(kq);
 	irq_work_sync(&kq->poll_work);
 	kq_table_free(kq);
 	kq_uacct_put(kq->uacct);
@@ -197,9 +198,11 @@ static int __init kq_init(void)
 		goto err_signal;
 	err = misc_register(&kq_misc);
 	if (err)
-		goto err_close;
+		goto err_proc;
 	return 0;
 
+err_proc:
+	kq_proc_exit();
 err_signal:
 	kq_signal_exit();
 err_close:

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/fs.h>
 #include <linux/dcache.h>
+#include <linux/magic.h>
 #include "kq.h"
 
 #define KQ_MAX_NEST	5
@@ -55,7 +56,8 @@ bool kq_file_is_aggregator(struct file *file)
 {
 	if (kq_is_kqueue_file(file))
 		return true;
-	return file->f_path.dentry &&
+	/* anon inodes are never renamed: their name is stable */
+	return file_inode(file)->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
 	       !strcmp(file->f_path.dentry->d_name.name, "[eventpoll]");
 }
 

@@ -382,7 +382,8 @@ static int kq_procdesc_attach(struct knote *kn, const struct kq_kev *kev)
 {
 	struct kq_pidfd_table t = { .pid = NULL };
 
-	if (!kq_is_pidfd(kn->file))
+	/* a thread pidfd (PIDFD_THREAD, 6.9+) is not a process */
+	if (!kq_is_pidfd(kn->file) || (kn->file->f_flags & O_EXCL))
 		return -EINVAL;
 	kn->sfflags &= NOTE_EXIT;
 	init_poll_funcptr(&t.pt, kq_pidfd_queue_proc);

@@ -7,12 +7,13 @@
  * The signal_generate tracepoint fires in __send_signal_locked() for every
  * outcome (delivered, ignored, already pending), with the target's siglock
  * held and interrupts off: the probe only counts and queues.  Knotes are
- * found by the target's signal_struct, shared by all its threads, and are
+ * found by the target's thread-group pid, shared by all its threads, and are
  * kept in kq_sig_hash under kq_sig_lock (taken before kq->lock).
  */
 #include <linux/hashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/tracepoint.h>
+#include <linux/pid.h>
 #include "kq.h"
 
 static DEFINE_SPINLOCK(kq_sig_lock);
@@ -22,7 +23,7 @@ static struct tracepoint *kq_sig_tp;
 static void kq_sig_probe(void *data, int sig, struct kernel_siginfo *info,
 			 struct task_struct *task, int group, int result)
 {
-	struct signal_struct *key = task->signal;
+	struct pid *key = task_tgid(task);
 	struct knote *kn;
 	unsigned long flags;
 
@@ -47,7 +48,8 @@ static int kq_sig_attach(struct knote *kn, const struct kq_kev *kev)
 	if (!kq_sig_tp)
 		return -EINVAL;	/* no tracepoint on this kernel */
 	kn->flags |= EV_CLEAR;
-	kn->sig.key = current->signal;
+	/* a reference: a freed key could be reused by another process */
+	kn->sig.key = get_pid(task_tgid(current));
 	spin_lock_irq(&kq_sig_lock);
 	hash_add(kq_sig_hash, &kn->sig.link, (unsigned long)kn->sig.key);
 	spin_unlock_irq(&kq_sig_lock);
@@ -59,6 +61,7 @@ static void kq_sig_detach(struct knote *kn)
 	spin_lock_irq(&kq_sig_lock);
 	hash_del(&kn->sig.link);
 	spin_unlock_irq(&kq_sig_lock);
+	put_pid(kn->sig.key);
 }
 
 static int kq_sig_modify(struct knote *kn, const struct kq_kev *kev)
