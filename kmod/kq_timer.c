@@ -27,7 +27,7 @@ static atomic_t kq_nr_timers = ATOMIC_INIT(0);
 static int kq_timer_ns(const struct kq_kev *kev, u64 *ns)
 {
 	u32 unit = kev->fflags & KQ_TIMER_UNITS;
-	u64 mult;
+	u64 mult, data;
 
 	if (kev->fflags & ~KQ_TIMER_FFLAGS)
 		return -EINVAL;
@@ -48,7 +48,12 @@ static int kq_timer_ns(const struct kq_kev *kev, u64 *ns)
 	default:
 		mult = NSEC_PER_MSEC;
 	}
-	if (check_mul_overflow((u64)kev->data, mult, ns) || *ns > KTIME_MAX)
+	/* FreeBSD: a periodic timer of 0 runs every unit, not continuously */
+	data = kev->data;
+	if (!data && !(kev->flags & EV_ONESHOT) &&
+	    !(kev->fflags & NOTE_ABSOLUTE))
+		data = 1;
+	if (check_mul_overflow(data, mult, ns) || *ns > KTIME_MAX)
 		*ns = KTIME_MAX;
 	return 0;
 }
