@@ -211,30 +211,15 @@ static bool kq_fd_event(struct knote *kn, struct kq_kev *out)
 	return true;
 }
 
-const struct kq_filter kq_filter_read = {
-	.recheck = kq_fd_recheck,
-	.name = "EVFILT_READ", .isfd = true,
-	.attach = kq_fd_attach, .detach = kq_fd_detach,
-	.modify = kq_fd_modify, .event = kq_fd_event,
-};
+#define KQ_FD_FILTER(var, fname)				\
+const struct kq_filter var = {					\
+	.name = fname, .isfd = true,				\
+	.attach = kq_fd_attach, .detach = kq_fd_detach,		\
+	.modify = kq_fd_modify, .event = kq_fd_event,		\
+	.recheck = kq_fd_recheck,				\
+}
 
-const struct kq_filter kq_filter_write = {
-	.recheck = kq_fd_recheck,
-	.name = "EVFILT_WRITE", .isfd = true,
-	.attach = kq_fd_attach, .detach = kq_fd_detach,
-	.modify = kq_fd_modify, .event = kq_fd_event,
-};
-
-const struct kq_filter kq_filter_empty = {
-	.recheck = kq_fd_recheck,
-	.name = "EVFILT_EMPTY", .isfd = true,
-	.attach = kq_fd_attach, .detach = kq_fd_detach,
-	.modify = kq_fd_modify, .event = kq_fd_event,
-};
-
-const struct kq_filter kq_filter_except = {
-	.recheck = kq_fd_recheck,
-	.name = "EVFILT_EXCEPT", .isfd = true,
-	.attach = kq_fd_attach, .detach = kq_fd_detach,
-	.modify = kq_fd_modify, .event = kq_fd_event,
-};
+KQ_FD_FILTER(kq_filter_read, "EVFILT_READ");
+KQ_FD_FILTER(kq_filter_write, "EVFILT_WRITE");
+KQ_FD_FILTER(kq_filter_empty, "EVFILT_EMPTY");
+KQ_FD_FILTER(kq_filter_except, "EVFILT_EXCEPT");

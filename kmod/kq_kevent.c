@@ -82,10 +82,22 @@ static int kq_write_record(const struct kq_call *c, int i,
 	return 0;
 }
 
-static void kq_set_disabled(struct knote *kn, bool disable)
+static void kq_queue_if_active(struct knote *kn)
 {
 	struct kq *kq = kn->kq;
 	bool queued = false;
+
+	spin_lock_irq(&kq->lock);
+	if (kn->status & KN_ACTIVE)
+		queued = kq_knote_queue_locked(kn);
+	spin_unlock_irq(&kq->lock);
+	if (queued)
+		kq_wake_pollers(kq);
+}
+
+static void kq_set_disabled(struct knote *kn, bool disable)
+{
+	struct kq *kq = kn->kq;
 
 	spin_lock_irq(&kq->lock);
 	if (disable) {
@@ -100,25 +112,7 @@ static void kq_set_disabled(struct knote *kn, bool disable)
 	/* descriptor filters: an enabled knote reports a condition now true */
 	if (kn->fop->recheck)
 		kn->fop->recheck(kn);
-	spin_lock_irq(&kq->lock);
-	if (kn->status & KN_ACTIVE)
-		queued = kq_knote_queue_locked(kn);
-	spin_unlock_irq(&kq->lock);
-	if (queued)
-		kq_wake_pollers(kq);
-}
-
-static void kq_queue_if_active(struct knote *kn)
-{
-	struct kq *kq = kn->kq;
-	bool queued = false;
-
-	spin_lock_irq(&kq->lock);
-	if (kn->status & KN_ACTIVE)
-		queued = kq_knote_queue_locked(kn);
-	spin_unlock_irq(&kq->lock);
-	if (queued)
-		kq_wake_pollers(kq);
+	kq_queue_if_active(kn);
 }
 
 static int kq_add(struct kq *kq, const struct kq_kev *kev,
