@@ -229,7 +229,8 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 			continue;
 		kev.flags &= ~EV_SYSFLAGS;
 		mutex_lock(&c->kq->mtx);
-		kq_adopt_newborns(c->kq);
+		if (!hlist_empty(&c->kq->newborn))
+			kq_adopt_newborns(c->kq);
 		err = kq_register(c->kq, &kev);
 		mutex_unlock(&c->kq->mtx);
 		if (!err && !(kev.flags & EV_RECEIPT))
@@ -292,7 +293,8 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 	struct knote *kn;
 	int n = 0, err = 0;
 
-	kq_adopt_newborns(kq);
+	if (!hlist_empty(&kq->newborn))
+		kq_adopt_newborns(kq);
 	spin_lock_irq(&kq->lock);
 	list_splice_init(&kq->active, &txlist);
 	spin_unlock_irq(&kq->lock);
