@@ -113,10 +113,10 @@ static __poll_t kq_fd_interest(s16 filter)
  * Evaluate now, and queue for harvest only a condition that holds: a
  * kqueue's pending count (its own readability) then stays exact.
  */
-static void kq_fd_recheck(struct knote *kn)
+static void kq_fd_recheck_mask(struct knote *kn, __poll_t mask)
 {
 	struct kq_kev tmp = {};
-	bool ready = kq_fd_ready(kn, vfs_poll(kn->file, NULL), &tmp);
+	bool ready = kq_fd_ready(kn, mask, &tmp);
 
 	spin_lock_irq(&kn->kq->lock);
 	if (ready)
@@ -128,9 +128,15 @@ static void kq_fd_recheck(struct knote *kn)
 		kq_knote_park(kn);
 }
 
+static void kq_fd_recheck(struct knote *kn)
+{
+	kq_fd_recheck_mask(kn, vfs_poll(kn->file, NULL));
+}
+
 static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 {
 	struct kq_poll_table kpt;
+	__poll_t mask;
 	int err;
 
 	err = kq_fd_validate(kn->file, kev);
@@ -160,13 +166,14 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 	init_poll_funcptr(&kpt.pt, kq_ptable_queue_proc);
 	kpt.pt._key = kn->fd.events;
 	kpt.kn = kn;
-	vfs_poll(kn->file, &kpt.pt);
+	mask = vfs_poll(kn->file, &kpt.pt);
 	if (kn->fd.error) {
 		err = kn->fd.error;
 		kq_fd_detach(kn);
 		goto err_nest;
 	}
-	kq_fd_recheck(kn);
+	/* the hooking poll's mask is current: no second ->poll */
+	kq_fd_recheck_mask(kn, mask);
 	return 0;
 
 err_nest:
