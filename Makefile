@@ -98,7 +98,10 @@ check:
 debug-kernel:
 	scripts/build-debug-kernel
 
-demo: all
+# Like check, installs what is missing first (the debug kernel is not needed).
+demo:
+	scripts/install-deps
+	$(MAKE) SERIES="6.1 6.12" all
 	scripts/kq-vm --kernel 6.1 -- kq-echo-demo
 
 # Benchmarks (bench/): not part of all or check; gnuplot comes on demand.
