@@ -10,33 +10,6 @@
 
 #include "kq_util.h"
 
-/* Wait (bounded) for a READ event on ident that carries EV_EOF. */
-#define WAIT_EOF(kq, out, id) __wait_eof(_metadata, __LINE__, kq, out, id)
-static void __wait_eof(struct __test_metadata *_metadata, int line, int kq,
-		       struct kevent *out, uintptr_t ident)
-{
-	long long deadline = kq_now_ms() + KQ_WAIT_MS;
-	struct kevent ev;
-	char buf[160];
-	int r;
-
-	for (;;) {
-		memset(&ev, 0, sizeof(ev));
-		r = kq_poll(kq, &ev, 1, 100);
-		if (r == 1 && ev.ident == ident && ev.filter == EVFILT_READ &&
-		    (ev.flags & EV_EOF))
-			break;
-		if (r < 0 || kq_now_ms() > deadline) {
-			TH_LOG("line %d: no EV_EOF on %lu: kevent() = %d, last %s",
-			       line, (unsigned long)ident, r,
-			       r == 1 ? kev_str(&ev, buf, sizeof(buf)) : "-");
-			ASSERT_TRUE(0);
-		}
-		usleep(10000);
-	}
-	*out = ev;
-}
-
 /* ------------------------------------------------------------------ */
 /* Data and EOF per descriptor type.                                   */
 
@@ -246,7 +219,7 @@ TEST(tcp_eof_on_peer_shutdown_with_data_pending)
 	KQ_CHANGE_OK(kq, sv[1], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(7, fill_bytes(sv[0], 7));
 	ASSERT_EQ(0, shutdown(sv[0], SHUT_WR));
-	WAIT_EOF(kq, &ev, sv[1]);
+	KQ_WAIT_EOF(kq, &ev, sv[1], EVFILT_READ);
 	EXPECT_EQ(7, ev.data);
 	EXPECT_EQ(0u, ev.fflags);
 	/* EOF stays reported once the data is read. */
@@ -267,7 +240,7 @@ TEST(tcp_rst_gives_eof_with_econnreset)
 	KQ_CHANGE_OK(kq, sv[1], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(0, close_rst(sv[0]));
-	WAIT_EOF(kq, &ev, sv[1]);
+	KQ_WAIT_EOF(kq, &ev, sv[1], EVFILT_READ);
 	EXPECT_EQ((unsigned int)ECONNRESET, ev.fflags);
 	/* Reporting the error does not consume it. */
 	errno = 0;
@@ -295,7 +268,7 @@ TEST(tcp_refused_connect_gives_eof_with_econnrefused)
 	errno = 0;
 	ASSERT_EQ(-1, connect(s, (struct sockaddr *)&sin, sizeof(sin)));
 	ASSERT_TRUE(errno == EINPROGRESS || errno == ECONNREFUSED);
-	WAIT_EOF(kq, &ev, s);
+	KQ_WAIT_EOF(kq, &ev, s, EVFILT_READ);
 	EXPECT_EQ((unsigned int)ECONNREFUSED, ev.fflags);
 	close(hole);
 }
@@ -472,7 +445,7 @@ TEST(pty_data_and_slave_close_eof)
 	KQ_CHECK_NONE(kq);
 	/* NetBSD: closing the slave gives EV_EOF on the master. */
 	ASSERT_EQ(0, close(s));
-	WAIT_EOF(kq, &ev, m);
+	KQ_WAIT_EOF(kq, &ev, m, EVFILT_READ);
 }
 
 TEST(kqueue_fd_data_is_pending_count)

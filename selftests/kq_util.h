@@ -500,4 +500,33 @@ static inline int kq_alarm_ms(long ms)
 		errno == ENOSYS ? " (/dev/kqueue missing: module not loaded?)" : ""); \
 } while (0)
 
+/* Wait (bounded) for an event of filter on ident that carries EV_EOF. */
+#define KQ_WAIT_EOF(kq, out, id, filt) \
+	__kq_wait_eof(_metadata, __LINE__, kq, out, id, filt)
+static inline void __kq_wait_eof(struct __test_metadata *_metadata,
+				 int line, int kq, struct kevent *out,
+				 uintptr_t ident, short filter)
+{
+	long long deadline = kq_now_ms() + KQ_WAIT_MS;
+	struct kevent ev;
+	char buf[160];
+	int r;
+
+	for (;;) {
+		memset(&ev, 0, sizeof(ev));
+		r = kq_poll(kq, &ev, 1, 100);
+		if (r == 1 && ev.ident == ident && ev.filter == filter &&
+		    (ev.flags & EV_EOF))
+			break;
+		if (r < 0 || kq_now_ms() > deadline) {
+			TH_LOG("line %d: no EV_EOF on %lu: kevent() = %d, last %s",
+			       line, (unsigned long)ident, r,
+			       r == 1 ? kev_str(&ev, buf, sizeof(buf)) : "-");
+			ASSERT_TRUE(0);
+		}
+		usleep(10000);
+	}
+	*out = ev;
+}
+
 #endif /* KQ_UTIL_H */

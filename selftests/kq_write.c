@@ -8,34 +8,6 @@
 
 #include "kq_util.h"
 
-/* Wait (bounded) for an event of filter on ident that carries EV_EOF. */
-#define WAIT_EOF(kq, out, id, filt) \
-	__wait_eof(_metadata, __LINE__, kq, out, id, filt)
-static void __wait_eof(struct __test_metadata *_metadata, int line, int kq,
-		       struct kevent *out, uintptr_t ident, short filter)
-{
-	long long deadline = kq_now_ms() + KQ_WAIT_MS;
-	struct kevent ev;
-	char buf[160];
-	int r;
-
-	for (;;) {
-		memset(&ev, 0, sizeof(ev));
-		r = kq_poll(kq, &ev, 1, 100);
-		if (r == 1 && ev.ident == ident && ev.filter == filter &&
-		    (ev.flags & EV_EOF))
-			break;
-		if (r < 0 || kq_now_ms() > deadline) {
-			TH_LOG("line %d: no EV_EOF on %lu: kevent() = %d, last %s",
-			       line, (unsigned long)ident, r,
-			       r == 1 ? kev_str(&ev, buf, sizeof(buf)) : "-");
-			ASSERT_TRUE(0);
-		}
-		usleep(10000);
-	}
-	*out = ev;
-}
-
 /* ------------------------------------------------------------------ */
 /* Pipes.                                                               */
 
@@ -309,7 +281,7 @@ TEST(tcp_peer_reset_eof)
 	KQ_GET_KEV(kq, &ev, sv[1], EVFILT_WRITE);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
 	ASSERT_EQ(0, close_rst(sv[0]));
-	WAIT_EOF(kq, &ev, sv[1], EVFILT_WRITE);
+	KQ_WAIT_EOF(kq, &ev, sv[1], EVFILT_WRITE);
 	EXPECT_EQ((unsigned int)ECONNRESET, ev.fflags);
 }
 
