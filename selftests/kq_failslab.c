@@ -22,7 +22,6 @@
 #include "kq_util.h"
 
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
-#define LIVE_DIR	"/sys/module/kqueue/parameters/"
 #define ROUNDS		40	/* per filter */
 #define NO_FAILSLAB	"no " FAILSLAB " or /proc/thread-self/make-it-fail: needs CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS and debugfs (the 6.1-debug kernel)"
 
@@ -50,22 +49,6 @@ static void fail_on(void)
 static void fail_off(void)
 {
 	(void)!pwrite(mif_fd, "0", 1, 0);
-}
-
-static long read_live(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), LIVE_DIR "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -2;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
 }
 
 static void linger0(int fd)
@@ -270,8 +253,8 @@ FIXTURE_SETUP(failslab)
 	ASSERT_EQ(0, fs_write("probability", "25"));
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	ASSERT_EQ(0, read_live("live_kqueues")) TH_LOG("no " LIVE_DIR "live_kqueues?");
-	ASSERT_EQ(0, read_live("live_knotes"));
+	ASSERT_EQ(0, kq_read_live("live_kqueues")) TH_LOG("no " KQ_LIVE_DIR "live_kqueues?");
+	ASSERT_EQ(0, kq_read_live("live_knotes"));
 	KQ_OPEN(self->kq);
 	EV_SET(&kev, getpid(), EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
 	self->have_proc = kevent(self->kq, &kev, 1, NULL, 0, NULL) == 0;
@@ -394,8 +377,8 @@ TEST_F_TIMEOUT(failslab, add_every_filter, 300)
 	self->kq = -1;
 	deadline = kq_now_ms() + KQ_SETTLE_MS;
 	do {
-		kqs = read_live("live_kqueues");
-		kns = read_live("live_knotes");
+		kqs = kq_read_live("live_kqueues");
+		kns = kq_read_live("live_knotes");
 		if (!kqs && !kns)
 			break;
 		usleep(20000);
@@ -466,8 +449,8 @@ TEST_F_TIMEOUT(failslab, open_close_harvest, 300)
 	self->kq = -1;
 	deadline = kq_now_ms() + KQ_SETTLE_MS;
 	do {
-		kqs = read_live("live_kqueues");
-		kns = read_live("live_knotes");
+		kqs = kq_read_live("live_kqueues");
+		kns = kq_read_live("live_knotes");
 		if (!kqs && !kns)
 			break;
 		usleep(20000);

@@ -36,7 +36,6 @@
 #define NADDERS		3
 #define NWAITERS	3
 #define NPRIVATE	2
-#define LIVE_DIR	"/sys/module/kqueue/parameters/"
 
 /* kevent() outcomes, counted per errno (index 0: success). */
 enum { E_OK, E_BADF, E_NOENT, E_INVAL, E_PIPE, E_NOMEM, E_INTR, E_NSTAT };
@@ -607,22 +606,6 @@ static void *forker(void *arg)
 	return NULL;
 }
 
-static long read_live(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), LIVE_DIR "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -2;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 FIXTURE(stress) {
 	int unused;
 };
@@ -658,8 +641,8 @@ TEST_F_TIMEOUT(stress, threads_and_processes, 400)
 	signal(SIGUSR2, SIG_IGN);
 
 	/* Before: nothing of ours is live (tests run one at a time). */
-	ASSERT_EQ(0, read_live("live_kqueues")) TH_LOG("no " LIVE_DIR "live_kqueues?");
-	ASSERT_EQ(0, read_live("live_knotes"));
+	ASSERT_EQ(0, kq_read_live("live_kqueues")) TH_LOG("no " KQ_LIVE_DIR "live_kqueues?");
+	ASSERT_EQ(0, kq_read_live("live_knotes"));
 
 	/* Does the module have EVFILT_PROC? */
 	KQ_OPEN(probe);
@@ -722,8 +705,8 @@ TEST_F_TIMEOUT(stress, threads_and_processes, 400)
 		close(KQ_BASE + i);
 	deadline = kq_now_ms() + KQ_SETTLE_MS;
 	do {
-		kqs = read_live("live_kqueues");
-		kns = read_live("live_knotes");
+		kqs = kq_read_live("live_kqueues");
+		kns = kq_read_live("live_knotes");
 		if (!kqs && !kns)
 			break;
 		usleep(20000);

@@ -529,4 +529,22 @@ static inline void __kq_wait_eof(struct __test_metadata *_metadata,
 	*out = ev;
 }
 
+/* The module's read-only counters; -2 when absent, -1 when unreadable. */
+#define KQ_LIVE_DIR	"/sys/module/kqueue/parameters/"
+static inline long kq_read_live(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), KQ_LIVE_DIR "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -2;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 #endif /* KQ_UTIL_H */
