@@ -51,6 +51,7 @@ struct kq_fsmark;
 struct tracepoint;
 struct kq_proc;
 struct kq_uacct;
+struct kq_sigproc;
 
 struct kq {
 	struct mutex mtx;		/* knote table, scans: see above */
@@ -76,6 +77,9 @@ struct kq {
 
 	struct list_head watching;	/* kq_nest_link.watching_link */
 	struct list_head watchers;	/* kq_nest_link.watchers_link */
+	unsigned long closed_scan_at;	/* jiffies: see kq_drop_closed_fd_knotes */
+	unsigned long nest_gen;		/* last graph walk that saw it */
+	int nest_val;			/* that walk's result for it */
 };
 
 /* knote status bits, under kq->lock */
@@ -127,6 +131,7 @@ struct knote {
 			struct hrtimer timer;
 			u64 count;	/* expirations not yet delivered */
 			ktime_t period;	/* 0: one shot */
+			bool ticking;	/* armed; under kq->lock */
 		} timer;
 		struct {
 			u32 fflags;	/* stored value */
@@ -136,8 +141,8 @@ struct knote {
 			struct kq_proc *ps;
 		} proc;
 		struct {
-			struct hlist_node link;	/* kq_sig_hash */
-			struct pid *key;	/* the process (tgid): a reference */
+			struct hlist_node link;	/* sp->knotes */
+			struct kq_sigproc *sp;	/* the watched process */
 			u64 count;
 		} sig;
 	};
@@ -221,6 +226,7 @@ void kq_recheck_parked(struct kq *kq);
 void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
 			 struct file *file);
 struct hlist_head *kq_bucket_for_file(struct kq *kq, struct file *file);
+void kq_drop_closed_fd_knotes(struct kq *kq);
 
 /* kq_kevent.c */
 long kq_ioctl_kevent(struct kq *kq, void __user *uarg);
@@ -240,6 +246,7 @@ void kq_owner_detach(struct kq *kq);
 void kq_owner_fd_knote(struct kq *kq, int delta);
 bool kq_owner_is_current(struct kq *kq);
 bool kq_owner_is(struct kq *kq, fl_owner_t files);
+bool kq_close_tracked(void);
 int kq_close_tracking_init(void);
 void kq_close_tracking_exit(void);
 
@@ -271,6 +278,8 @@ struct kq_uacct *kq_uacct_get(void);
 void kq_uacct_put(struct kq_uacct *u);
 bool kq_uacct_charge(struct kq_uacct *u);
 void kq_uacct_uncharge(struct kq_uacct *u);
+bool kq_uacct_charge_timer(struct kq_uacct *u);
+void kq_uacct_uncharge_timer(struct kq_uacct *u);
 
 /* kq_kfilter.c */
 long kq_ioctl_kfilter(unsigned int cmd, void __user *uarg);

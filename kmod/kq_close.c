@@ -29,6 +29,8 @@
  * after the kqueue that asked for them may be gone; kq_cbs_pending lets
  * module exit wait for them.
  */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/kprobes.h>
 #include <linux/hashtable.h>
 #include <linux/slab.h>
@@ -36,6 +38,7 @@
 #include <linux/task_work.h>
 #include <linux/workqueue.h>
 #include <linux/sched.h>
+#include <linux/tracepoint.h>
 #include "kq.h"
 
 struct kq_owner {
@@ -65,6 +68,7 @@ static bool kq_probe_active;	/* registered */
 static bool kq_probe_armed;	/* under kq_probe_mutex */
 static DEFINE_MUTEX(kq_probe_mutex);
 static atomic_t kq_cbs_pending = ATOMIC_INIT(0);
+static struct tracepoint *kq_exit_tp;
 static void kq_probe_disarm_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(kq_probe_disarm_work, kq_probe_disarm_fn);
 
@@ -112,7 +116,8 @@ static void kq_owner_unhash(struct kq_owner *o)
 	spin_lock_irqsave(&kq_owners_lock, flags);
 	if (!hlist_unhashed(&o->node)) {
 		hash_del_rcu(&o->node);
-		if (atomic_dec_and_test(&kq_nr_owners) && kq_probe_active)
+		if (atomic_dec_and_test(&kq_nr_owners) &&
+		    READ_ONCE(kq_probe_active))
 			mod_delayed_work(system_wq, &kq_probe_disarm_work, HZ);
 	}
 	spin_unlock_irqrestore(&kq_owners_lock, flags);
@@ -164,7 +169,6 @@ int kq_owner_attach(struct kq *kq)
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 	if (!fresh)
 		return -ENOMEM;
-	kq_probe_arm();
 	rcu_read_lock();
 	spin_lock_irq(&kq_owners_lock);
 	o = kq_owner_lookup_rcu(files);
@@ -183,6 +187,11 @@ int kq_owner_attach(struct kq *kq)
 	spin_unlock_irq(&kq_owners_lock);
 	rcu_read_unlock();
 	kfree(fresh);
+	/*
+	 * Armed once the owner counts: a disarm running before this saw no
+	 * owner and may have disabled the probe, and this enables it again.
+	 */
+	kq_probe_arm();
 
 	mutex_lock(&o->lock);
 	list_add(&kq->owner_link, &o->kqs);
@@ -216,6 +225,12 @@ bool kq_owner_is_current(struct kq *kq)
 {
 	return !READ_ONCE(kq->orphaned) && !atomic_read(&kq->owner->dead) &&
 	       kq->owner->files == current->files;
+}
+
+/* close() drops descriptor knotes at once (else kevent() looks for them) */
+bool kq_close_tracked(void)
+{
+	return READ_ONCE(kq_probe_active);
 }
 
 static void kq_sweep_fn(struct callback_head *cb)
@@ -305,12 +320,66 @@ static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kq_close_probe);
 
+/* No descriptor is open or being opened (a reserved slot counts). */
+static bool kq_files_empty(struct files_struct *files)
+{
+	struct fdtable *fdt;
+	bool empty;
+
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	empty = find_first_bit(fdt->open_fds, fdt->max_fds) >= fdt->max_fds;
+	rcu_read_unlock();
+	return empty;
+}
+
+/*
+ * A task is exiting (sched_process_exit, before exit_files()).  A table
+ * with no descriptor closes nothing on its way out, so the close probe
+ * never sees it go: its owner would stay hashed under an address that
+ * a later process can get.  Such an owner dies here; its kqueues are not
+ * in the table, so nothing the table's other users hold loses a knote
+ * they could still ask for.  Without the close probe this is also the
+ * only place where a last user's exit is seen.
+ */
+static void kq_exit_probe(void *data, struct task_struct *tsk)
+{
+	struct files_struct *files = tsk->files;
+	struct kq_owner *o;
+
+	if (likely(!atomic_read(&kq_nr_owners)) || !files ||
+	    (tsk->flags & PF_KTHREAD))
+		return;
+	rcu_read_lock();
+	o = kq_owner_lookup_rcu(files);
+	if (o && !refcount_inc_not_zero(&o->ref))
+		o = NULL;
+	rcu_read_unlock();
+	if (!o)
+		return;
+	if (kq_files_empty(files) ||
+	    (!kq_probe_active && atomic_read(&files->count) == 1))
+		kq_owner_kill(o);
+	else
+		kq_owner_put(o);
+}
+
+static bool kq_close_probe_wanted = true;
+module_param_named(close_probe, kq_close_probe_wanted, bool, 0444);
+MODULE_PARM_DESC(close_probe,
+		 "Drop a descriptor's knotes at close() (0: at the next kevent())");
+
 int kq_close_tracking_init(void)
 {
 	static const char * const syms[] = { "filp_flush", "filp_close" };
 	unsigned int i;
 	int err = -ENOENT;
 
+	kq_exit_tp = kq_tp_register("sched_process_exit", kq_exit_probe);
+	if (!kq_close_probe_wanted) {
+		pr_info("kqueue: close probe off (close_probe=0): closed descriptors are dropped at the next kevent()\n");
+		return 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(syms); i++) {
 		memset(&kq_close_kp, 0, sizeof(kq_close_kp));
 		kq_close_kp.pre_handler = kq_close_probe;
@@ -328,13 +397,27 @@ int kq_close_tracking_init(void)
 	return 0;
 }
 
+/*
+ * Module exit: no kqueue is open, but sweeps and teardowns queued by the
+ * probes may still run, and the last of them queues the disarm work.
+ * Stop the probes, wait for those callbacks, then for the work they
+ * queued, and last for the tasks that ran them to leave module code.
+ */
 void kq_close_tracking_exit(void)
 {
-	cancel_delayed_work_sync(&kq_probe_disarm_work);
 	if (kq_probe_active)
 		unregister_kprobe(&kq_close_kp);
-	/* sweeps and teardowns already queued still run module code */
+	WRITE_ONCE(kq_probe_active, false);
+	kq_tp_unregister(kq_exit_tp, kq_exit_probe);
+	tracepoint_synchronize_unregister();
 	wait_var_event(&kq_cbs_pending, !atomic_read(&kq_cbs_pending));
-	/* queued sweeps hold owner references, and owners are RCU-freed */
+	cancel_delayed_work_sync(&kq_probe_disarm_work);
+	/* owners are RCU-freed */
 	rcu_barrier();
+	/*
+	 * A callback's last instructions run after kq_cb_done(): wait until
+	 * every task has passed a voluntary switch (synchronize_rcu where
+	 * the kernel has no RCU Tasks, which then is not preemptible).
+	 */
+	synchronize_rcu_tasks();
 }

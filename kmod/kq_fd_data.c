@@ -5,6 +5,7 @@
  * pipe, file or tty itself.  Runs at harvest in process context.
  */
 #include <linux/fs.h>
+#include <linux/security.h>
 #include <linux/net.h>
 #include <linux/major.h>
 #include <linux/pipe_fs_i.h>
@@ -131,6 +132,9 @@ static s64 kq_tty_readable(struct file *file, struct kq_kev *out)
 	int n = 0;
 
 	if (!slot || !file->f_op->unlocked_ioctl)
+		return 0;
+	/* as ioctl(2) would: the LSM may refuse (then 0, nothing known) */
+	if (security_file_ioctl(file, TIOCINQ, (unsigned long)slot))
 		return 0;
 	if (file->f_op->unlocked_ioctl(file, TIOCINQ, (unsigned long)slot))
 		return 0;

@@ -457,6 +457,8 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 		return -EINVAL;
 	if (!kq_owner_is_current(kq) || READ_ONCE(kq->closing))
 		return -EBADF;
+	if (unlikely(!kq_close_tracked()))
+		kq_drop_closed_fd_knotes(kq);
 	err = kq_read_timeout(args.timeout, &deadline, &poll);
 	if (err)
 		return err;

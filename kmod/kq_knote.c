@@ -405,3 +405,38 @@ void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
 			kq_knote_drop(kn);
 	}
 }
+
+/*
+ * Without the close probe (close_probe=0, or no probe point on this
+ * kernel) a closed descriptor's knote would hold its file until the
+ * kqueue goes: each kevent() call looks for such knotes, at most once a
+ * second.  Called by the owner, whose descriptor table is current.
+ */
+void kq_drop_closed_fd_knotes(struct kq *kq)
+{
+	struct hlist_node *tmp;
+	struct knote *kn;
+	unsigned int i;
+
+	if (time_before(jiffies, READ_ONCE(kq->closed_scan_at)))
+		return;
+	mutex_lock(&kq->mtx);
+	WRITE_ONCE(kq->closed_scan_at, jiffies + HZ);
+	for (i = 0; i < (1U << kq->hbits); i++) {
+		hlist_for_each_entry_safe(kn, tmp, &kq->table[i], hnode) {
+			struct file *now;
+
+			if (!kn->file)
+				continue;
+			rcu_read_lock();
+			now = kn->ident < INT_MAX ?
+			      files_lookup_fd_raw(current->files, kn->ident) :
+			      NULL;
+			rcu_read_unlock();
+			if (now != kn->file)
+				kq_knote_drop(kn);
+		}
+		cond_resched();
+	}
+	mutex_unlock(&kq->mtx);
+}

@@ -52,6 +52,7 @@ static int kq_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&kq->watching);
 	INIT_LIST_HEAD(&kq->watchers);
 	kq->file = file;
+	kq->closed_scan_at = jiffies;
 
 	kq->uacct = kq_uacct_get();
 	if (!kq->uacct) {

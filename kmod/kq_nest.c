@@ -61,6 +61,28 @@ bool kq_file_is_aggregator(struct file *file)
 	       !strcmp(file->f_path.dentry->d_name.name, "[eventpoll]");
 }
 
+/*
+ * The walks below see each kqueue once per check (nest_gen), so a check
+ * costs the size of the graph, not the number of its paths: one user can
+ * build a graph with millions of paths, and kq_nest_mutex is global.  The
+ * graph is acyclic and at most KQ_MAX_NEST deep, which bounds recursion.
+ */
+static unsigned long kq_nest_gen;
+
+static void kq_nest_new_walk(void)
+{
+	kq_nest_gen++;
+	cond_resched();
+}
+
+static bool kq_nest_seen(struct kq *kq)
+{
+	if (kq->nest_gen == kq_nest_gen)
+		return true;
+	kq->nest_gen = kq_nest_gen;
+	return false;
+}
+
 /* Longest chain of kqueues from @kq downwards (through what it watches). */
 static int kq_depth_down(struct kq *kq, int level)
 {
@@ -69,8 +91,11 @@ static int kq_depth_down(struct kq *kq, int level)
 
 	if (level > KQ_MAX_NEST)
 		return level;
+	if (kq_nest_seen(kq))
+		return kq->nest_val;
 	list_for_each_entry(l, &kq->watching, watching_link)
 		d = max(d, 1 + kq_depth_down(l->inner, level + 1));
+	kq->nest_val = d;
 	return d;
 }
 
@@ -81,11 +106,15 @@ static int kq_depth_up(struct kq *kq, int level)
 
 	if (level > KQ_MAX_NEST)
 		return level;
+	if (kq_nest_seen(kq))
+		return kq->nest_val;
 	list_for_each_entry(l, &kq->watchers, watchers_link)
 		d = max(d, 1 + kq_depth_up(l->outer, level + 1));
+	kq->nest_val = d;
 	return d;
 }
 
+/* A kqueue seen before in this walk did not reach @to. */
 static bool kq_reaches(struct kq *from, struct kq *to, int level)
 {
 	struct kq_nest_link *l;
@@ -94,10 +123,26 @@ static bool kq_reaches(struct kq *from, struct kq *to, int level)
 		return true;
 	if (level > KQ_MAX_NEST)
 		return true;	/* deeper than allowed: treat as a loop */
+	if (kq_nest_seen(from))
+		return false;
 	list_for_each_entry(l, &from->watching, watching_link)
 		if (kq_reaches(l->inner, to, level + 1))
 			return true;
 	return false;
+}
+
+static bool kq_nest_allowed(struct kq *outer, struct kq *inner)
+{
+	int up, down;
+
+	kq_nest_new_walk();
+	if (kq_reaches(inner, outer, 1))
+		return false;
+	kq_nest_new_walk();
+	up = kq_depth_up(outer, 1);
+	kq_nest_new_walk();
+	down = kq_depth_down(inner, 1);
+	return up + down <= KQ_MAX_NEST;
 }
 
 int kq_nest_attach(struct knote *kn, struct kq *inner)
@@ -110,8 +155,7 @@ int kq_nest_attach(struct knote *kn, struct kq *inner)
 	if (!l)
 		return -ENOMEM;
 	mutex_lock(&kq_nest_mutex);
-	if (kq_reaches(inner, outer, 1) ||
-	    kq_depth_up(outer, 1) + kq_depth_down(inner, 1) > KQ_MAX_NEST) {
+	if (!kq_nest_allowed(outer, inner)) {
 		err = -EINVAL;
 		goto out_unlock;
 	}

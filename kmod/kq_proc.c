@@ -240,6 +240,14 @@ static int kq_proc_modify(struct knote *kn, const struct kq_kev *kev)
 	return 0;
 }
 
+/* FreeBSD: a process descriptor only ever reports its exit. */
+static int kq_procdesc_modify(struct knote *kn, const struct kq_kev *kev)
+{
+	if (kev->flags & EV_ADD)
+		kn->sfflags = kev->fflags & NOTE_EXIT;
+	return 0;
+}
+
 static bool kq_proc_event(struct knote *kn, struct kq_kev *out)
 {
 	struct kq_proc *ps = kn->proc.ps;
@@ -331,7 +339,8 @@ static void kq_fork_probe(void *data, struct task_struct *parent,
 		if (ps->pid != key || ps->exited)
 			continue;
 		kq_proc_note(ps, NOTE_FORK);
-		if (ps->kn->sfflags & NOTE_TRACK)
+		if ((ps->kn->sfflags & NOTE_TRACK) &&
+		    ps->kn->filter == EVFILT_PROC)
 			kq_proc_track(ps, parent, child);
 	}
 	spin_unlock_irqrestore(&kq_proc_lock, flags);
@@ -381,6 +390,8 @@ static bool kq_is_pidfd(struct file *file)
 static int kq_procdesc_attach(struct knote *kn, const struct kq_kev *kev)
 {
 	struct kq_pidfd_table t = { .pid = NULL };
+	struct task_struct *task;
+	int err = 0;
 
 	/* a thread pidfd (PIDFD_THREAD, 6.9+) is not a process */
 	if (!kq_is_pidfd(kn->file) || (kn->file->f_flags & O_EXCL))
@@ -390,13 +401,25 @@ static int kq_procdesc_attach(struct knote *kn, const struct kq_kev *kev)
 	vfs_poll(kn->file, &t.pt);
 	if (!t.pid)
 		return -EINVAL;
+	/*
+	 * pidfd_open() works on any visible process: the descriptor proves
+	 * nothing, so the rule of EVFILT_PROC applies.  A process already
+	 * reaped has no task left to ask; its exit is all there is to see.
+	 */
+	rcu_read_lock();
+	task = pid_task(t.pid, PIDTYPE_TGID);
+	if (task && !kq_may_watch(task))
+		err = -EACCES;
+	rcu_read_unlock();
+	if (err)
+		return err;
 	return kq_proc_watch(kn, t.pid);
 }
 
 const struct kq_filter kq_filter_procdesc = {
 	.name = "EVFILT_PROCDESC", .isfd = true,
 	.attach = kq_procdesc_attach, .detach = kq_proc_detach,
-	.modify = kq_proc_modify, .event = kq_proc_event,
+	.modify = kq_procdesc_modify, .event = kq_proc_event,
 };
 
 int kq_proc_init(void)

@@ -5,6 +5,11 @@
  * Relative timers use CLOCK_MONOTONIC; NOTE_ABSOLUTE deadlines are in
  * CLOCK_REALTIME, as on BSD.  Expirations keep counting while the knote
  * is disabled and are handed over (and reset) at delivery.
+ *
+ * A periodic timer is not re-armed from its callback: like timerfd, it
+ * stops once it has fired, and the harvest that collects it counts the
+ * periods that passed meanwhile (hrtimer_forward_now) and re-arms it.  A
+ * timer nobody collects costs one interrupt, not one per period.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -18,9 +23,10 @@
 /* A periodic timer faster than this would only burn the CPU. */
 #define KQ_TIMER_MIN_PERIOD_NS	1000
 
+/* The machine's backstop; each user has max_user_timers (kq_uacct.c). */
 unsigned int kq_max_timers = 65536;
 module_param_named(max_timers, kq_max_timers, uint, 0644);
-MODULE_PARM_DESC(max_timers, "Limit on EVFILT_TIMER knotes (ENOMEM beyond)");
+MODULE_PARM_DESC(max_timers, "Limit on all users' EVFILT_TIMER knotes (ENOMEM beyond)");
 
 static atomic_t kq_nr_timers = ATOMIC_INIT(0);
 
@@ -62,23 +68,18 @@ static enum hrtimer_restart kq_timer_fire(struct hrtimer *t)
 {
 	struct knote *kn = container_of(t, struct knote, timer.timer);
 	struct kq *kq = kn->kq;
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
 	unsigned long flags;
 	bool queued;
 
 	spin_lock_irqsave(&kq->lock, flags);
-	if (kn->timer.period) {
-		kn->timer.count += hrtimer_forward_now(t, kn->timer.period);
-		ret = HRTIMER_RESTART;
-	} else {
-		kn->timer.count++;
-	}
+	kn->timer.count++;
+	kn->timer.ticking = false;	/* the harvest re-arms */
 	kn->status |= KN_ACTIVE;
 	queued = kq_knote_queue_locked(kn);
 	spin_unlock_irqrestore(&kq->lock, flags);
 	if (queued)
 		kq_wake_pollers(kq);
-	return ret;
+	return HRTIMER_NORESTART;
 }
 
 static void kq_timer_start(struct knote *kn, u64 ns)
@@ -93,6 +94,7 @@ static void kq_timer_start(struct knote *kn, u64 ns)
 	if (!absolute && !(kn->flags & EV_ONESHOT))
 		kn->timer.period = ns_to_ktime(max_t(u64, ns,
 						     KQ_TIMER_MIN_PERIOD_NS));
+	kn->timer.ticking = true;
 	hrtimer_start(&kn->timer.timer, ns_to_ktime(ns), absolute ?
 		      HRTIMER_MODE_ABS : HRTIMER_MODE_REL);
 }
@@ -104,8 +106,11 @@ static int kq_timer_attach(struct knote *kn, const struct kq_kev *kev)
 
 	if (err)
 		return err;
+	if (!kq_uacct_charge_timer(kn->kq->uacct))
+		return -ENOMEM;
 	if (atomic_inc_return(&kq_nr_timers) > READ_ONCE(kq_max_timers)) {
 		atomic_dec(&kq_nr_timers);
+		kq_uacct_uncharge_timer(kn->kq->uacct);
 		return -ENOMEM;
 	}
 	/* BSD: periodic timers behave as EV_CLEAR; absolute ones do not. */
@@ -119,6 +124,7 @@ static void kq_timer_detach(struct knote *kn)
 {
 	hrtimer_cancel(&kn->timer.timer);
 	atomic_dec(&kq_nr_timers);
+	kq_uacct_uncharge_timer(kn->kq->uacct);
 }
 
 /* Re-adding restarts with the new values and drops what was undelivered. */
@@ -149,6 +155,13 @@ static bool kq_timer_event(struct knote *kn, struct kq_kev *out)
 	bool ready;
 
 	spin_lock_irq(&kn->kq->lock);
+	if (kn->timer.period && !kn->timer.ticking) {
+		/* the expiry that stopped it is counted already */
+		kn->timer.count += hrtimer_forward_now(&kn->timer.timer,
+						       kn->timer.period) - 1;
+		hrtimer_restart(&kn->timer.timer);
+		kn->timer.ticking = true;
+	}
 	ready = kn->timer.count > 0;
 	out->data = kn->timer.count;
 	out->fflags = 0;

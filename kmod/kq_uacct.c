@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A per-user limit on knotes, like epoll's max_user_watches: each kqueue
- * charges its knotes to the user who opened it.  The default allows knotes
- * worth 4% of memory.  The accounts are found by uid under kq_uacct_lock
+ * Per-user limits, like epoll's max_user_watches: each kqueue charges its
+ * knotes, and among them its timers, to the user who opened it, so one
+ * user cannot take what another needs.  The default allows knotes worth
+ * 4% of memory, and max_user_timers timers.  The accounts are found by uid under kq_uacct_lock
  * (kqueue open and close only); the counters are atomic.
  */
 #include <linux/module.h>
@@ -18,11 +19,17 @@ struct kq_uacct {
 	kuid_t uid;
 	refcount_t ref;
 	atomic_long_t knotes;
+	atomic_t timers;
 };
 
 static unsigned long kq_max_user_knotes;
 module_param_named(max_user_knotes, kq_max_user_knotes, ulong, 0644);
 MODULE_PARM_DESC(max_user_knotes, "Limit on one user's knotes (ENOMEM beyond)");
+
+/* A quarter of the machine's backstop (max_timers): four users to fill it. */
+static unsigned int kq_max_user_timers = 16384;
+module_param_named(max_user_timers, kq_max_user_timers, uint, 0644);
+MODULE_PARM_DESC(max_user_timers, "Limit on one user's EVFILT_TIMER knotes (ENOMEM beyond)");
 
 static DEFINE_SPINLOCK(kq_uacct_lock);
 static DEFINE_HASHTABLE(kq_uaccts, 6);
@@ -78,4 +85,17 @@ bool kq_uacct_charge(struct kq_uacct *u)
 void kq_uacct_uncharge(struct kq_uacct *u)
 {
 	atomic_long_dec(&u->knotes);
+}
+
+bool kq_uacct_charge_timer(struct kq_uacct *u)
+{
+	if (atomic_inc_return(&u->timers) <= READ_ONCE(kq_max_user_timers))
+		return true;
+	atomic_dec(&u->timers);
+	return false;
+}
+
+void kq_uacct_uncharge_timer(struct kq_uacct *u)
+{
+	atomic_dec(&u->timers);
 }

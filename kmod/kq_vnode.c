@@ -164,6 +164,14 @@ static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 	case ANON_INODE_FS_MAGIC:
 		return -EINVAL;
 	}
+	/*
+	 * inotify's rule: watching a file needs read permission on it.  A
+	 * write-only descriptor would otherwise show another user's opens,
+	 * reads and closes.
+	 */
+	err = path_permission(&kn->file->f_path, MAY_READ);
+	if (err)
+		return err;
 	kn->sfflags &= KQ_VNODE_FFLAGS;
 	kn->fd.vn_size = i_size_read(inode);
 	kn->fd.vn_nlink = READ_ONCE(inode->i_nlink);

@@ -252,6 +252,19 @@ static inline int own_drop_to_nobody(void)
 	return getuid() == OWN_NOBODY && geteuid() == OWN_NOBODY ? 0 : -1;
 }
 
+/* Unprivileged users of the isolation tests. */
+#define OWN_USER_A	1000
+#define OWN_USER_B	1001
+
+/* Become uid/gid id (real, effective, saved), no groups; 0 or -1. */
+static inline int own_become(unsigned int id)
+{
+	if (setgroups(0, NULL) || setresgid(id, id, id) ||
+	    setresuid(id, id, id))
+		return -1;
+	return geteuid() == id && getegid() == id ? 0 : -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Raw KQ_IOC_KEVENT.                                                  */
 

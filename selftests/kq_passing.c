@@ -7,7 +7,10 @@
  * descriptor reports readiness like any descriptor (it is asserted only
  * to return, bounded, without a crash).  Passed within the owner's own
  * file table (to itself, or back from the receiver) it is the same kqueue
- * and works.  A kqueue left in flight in a closed socket is freed.
+ * and works.  A kqueue left in flight in a closed socket is freed.  A
+ * creator that gives its kqueue away and exits with no descriptor left
+ * still ends it: its knotes go (a table that closes nothing on exit must
+ * not stay known under an address a later process can get).
  */
 #define _GNU_SOURCE
 #include "kq_util.h"
@@ -374,6 +377,51 @@ TEST(in_flight_kqueue_freed)
 	owner_close(&o);
 	now = own_param_wait("live_kqueues", base, 2000);
 	EXPECT_EQ(base, now);
+}
+
+#ifndef SYS_close_range
+#define SYS_close_range	436
+#endif
+
+TEST(creator_exits_with_empty_table)
+{
+	long long base = -1, now;
+	int sv[2], rfd, st;
+	struct kevent ev;
+	pid_t pid;
+
+	ASSERT_EQ(0, own_param_read("live_knotes", &base));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int kq;
+
+		alarm(OWN_CHILD_ALARM);
+		kq = kqueue();
+		CK(kq >= 0);
+		CK(own_change(kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL) == 0);
+		CK(own_change(kq, 2, EVFILT_TIMER, EV_ADD, NOTE_SECONDS, 60,
+			      NULL) == 0);
+		CK(own_change(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0,
+			      NULL) == 0);
+		CK(own_send_fd(sv[1], kq) == 0);
+		/* nothing left open, not even stdio */
+		syscall(SYS_close_range, 0, ~0U, 0);
+		_exit(0);
+	}
+	rfd = own_recv_fd(sv[0], OWN_CHILD_MS);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(0, own_wait_child(pid, &st, OWN_CHILD_MS));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* the creator's exit ended its knotes, though the kqueue lives on */
+	now = own_param_wait("live_knotes", base, 5000);
+	EXPECT_EQ(base, now);
+	ASSERT_EQ(-1, kevent(rfd, NULL, 0, &ev, 1, &(struct timespec){0, 0}));
+	EXPECT_EQ(EBADF, errno);
+	close(rfd);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 TEST_HARNESS_MAIN

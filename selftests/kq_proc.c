@@ -17,7 +17,7 @@
 #include <sys/prctl.h>
 
 #include "kq_util.h"
-#include "kq_issue5.h"
+#include "kq_child.h"
 
 #define HELPER_FLAG	"--kq-proc-helper"
 

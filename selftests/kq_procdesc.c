@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "kq_util.h"
-#include "kq_issue5.h"
+#include "kq_child.h"
 
 /* Open a pidfd for pid; the test is skipped on a kernel without them. */
 #define PIDFD_OPEN(fd, pid) do {					\

@@ -14,7 +14,7 @@
 #include <sched.h>
 
 #include "kq_util.h"
-#include "kq_issue5.h"
+#include "kq_child.h"
 
 /* ------------------------------------------------------------------ */
 /* Registration.                                                        */

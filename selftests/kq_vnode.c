@@ -23,7 +23,7 @@
 #include <sys/resource.h>
 
 #include "kq_util.h"
-#include "kq_issue5.h"
+#include "kq_child.h"
 
 #define ALL_NOTES	(NOTE_DELETE | NOTE_WRITE | NOTE_EXTEND | NOTE_ATTRIB | \
 			 NOTE_LINK | NOTE_RENAME | NOTE_REVOKE)

@@ -8,8 +8,8 @@
  * every child arms alarm() so that nothing outlives a hung test.  The
  * parent and its children synchronise over pipes ("gates"), never sleeps.
  */
-#ifndef KQ_ISSUE5_H
-#define KQ_ISSUE5_H
+#ifndef KQ_CHILD_H
+#define KQ_CHILD_H
 
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -253,4 +253,4 @@ FIXTURE(slow) {
 FIXTURE_SETUP(slow) { (void)self; }
 FIXTURE_TEARDOWN(slow) { (void)self; }
 
-#endif /* KQ_ISSUE5_H */
+#endif /* KQ_CHILD_H */

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What one unprivileged user can learn about, slow down or take from
+ * another (/dev/kqueue is mode 0666).  The test runs as root and forks
+ * children that become uid/gid 1000 and 1001.
+ *
+ * - EVFILT_PROCDESC on another user's process: EACCES, as EVFILT_PROC
+ *   (pidfd_open(2) works on any visible pid); a second EV_ADD cannot widen
+ *   it beyond NOTE_EXIT (FreeBSD), and it never tracks children.
+ * - EVFILT_VNODE needs read permission on the file (inotify's rule): a
+ *   write-only descriptor shows nothing of others' opens and reads.
+ * - max_user_timers: one user's timers do not take another's.
+ * - Periodic timers nobody collects stop interrupting the machine, and
+ *   still count every period exactly.
+ * - The cost of a signal to a process without signal knotes does not grow
+ *   with another user's signal knotes (a ratio within one run).
+ * - A wide graph of kqueues watching kqueues is checked in the time of
+ *   its size, not of its number of paths (the check holds a global lock).
+ */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+#include "kq_util.h"
+#include "kq_child.h"
+#include "kq_own.h"
+
+/* ------------------------------------------------------------------ */
+/* EVFILT_PROCDESC                                                     */
+
+TEST(procdesc_other_users_process_eacces)
+{
+	pid_t parent = getpid(), pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct kevent ev;
+		int kq, pfd, cpfd, st;
+		pid_t c;
+
+		alarm(OWN_CHILD_ALARM);
+		CK(own_become(OWN_USER_A) == 0);
+		kq = kqueue();
+		CK(kq >= 0);
+		/* pidfd_open() of root's processes works... */
+		pfd = kq_pidfd_open(parent);
+		CK(pfd >= 0);
+		/* ...but watching them does not, with any fflags */
+		CK_ERR(own_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT,
+				  0, NULL), EACCES);
+		CK_ERR(own_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, 0, 0,
+				  NULL), EACCES);
+		close(pfd);
+		pfd = kq_pidfd_open(1);
+		CK(pfd >= 0);
+		CK_ERR(own_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT,
+				  0, NULL), EACCES);
+		/* its own child: allowed */
+		c = fork();
+		CK(c >= 0);
+		if (c == 0) {
+			pause();
+			_exit(0);
+		}
+		cpfd = kq_pidfd_open(c);
+		CK(cpfd >= 0);
+		CK(own_change(kq, cpfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0,
+			      NULL) == 0);
+		CK(kill(c, SIGKILL) == 0);
+		CK(kevent(kq, NULL, 0, &ev, 1, NULL) == 1);
+		CK(ev.ident == (uintptr_t)cpfd && (ev.fflags & NOTE_EXIT));
+		CK(WIFSIGNALED(ev.data) && WTERMSIG(ev.data) == SIGKILL);
+		CK(waitpid(c, &st, 0) == c);
+		_exit(0);
+	}
+	OWN_WAIT_CHILD(pid);
+}
+
+/*
+ * A child forks a grandchild, execs and exits; the knote was re-added
+ * with NOTE_FORK|NOTE_EXEC|NOTE_TRACK: only its exit is reported, and no
+ * knote for the grandchild appears.
+ */
+TEST(procdesc_readd_keeps_exit_only)
+{
+	struct kq_gate go;
+	struct kevent evs[8];
+	int kq, pfd, n, i, st;
+	long before;
+	pid_t pid;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, gate_init(&go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t g;
+
+		alarm(KQ_CHILD_ALARM);
+		if (gate_wait(&go))
+			_exit(120);
+		g = fork();
+		if (g == 0)
+			_exit(0);
+		waitpid(g, NULL, 0);
+		execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
+		_exit(121);
+	}
+	pfd = kq_pidfd_open(pid);
+	ASSERT_LE(0, pfd);
+	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
+	before = kq_read_live("live_knotes");
+	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD,
+		     NOTE_EXIT | NOTE_FORK | NOTE_EXEC | NOTE_TRACK, 0, NULL);
+	ASSERT_EQ(0, gate_open(&go));
+	n = kq_collect(kq, evs, 8, KQ_WAIT_MS);
+	ASSERT_EQ(1, n) TH_LOG("%d events for one exit", n);
+	for (i = 0; i < n; i++)
+		TH_LOG("event ident %lu fflags %#x", (unsigned long)evs[i].ident,
+		       evs[i].fflags);
+	EXPECT_EQ((uintptr_t)pfd, evs[0].ident);
+	EXPECT_EQ(NOTE_EXIT, evs[0].fflags);
+	ASSERT_EXITED(evs[0].data, 7);
+	/* no child knote was made (the exited one is gone) */
+	EXPECT_EQ(before - 1, kq_read_live("live_knotes"));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	gate_close(&go);
+	close(pfd);
+	close(kq);
+}
+
+/* ------------------------------------------------------------------ */
+/* EVFILT_VNODE                                                        */
+
+TEST(vnode_needs_read_permission)
+{
+	char path[] = "/tmp/kq_isolation.XXXXXX";
+	int fd, st;
+	pid_t pid;
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, chmod(path, 0622));	/* others may write, not read */
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int kq, wfd;
+
+		alarm(OWN_CHILD_ALARM);
+		CK(own_become(OWN_USER_A) == 0);
+		kq = kqueue();
+		CK(kq >= 0);
+		wfd = open(path, O_WRONLY | O_CLOEXEC);
+		CK(wfd >= 0);
+		CK_ERR(own_change(kq, wfd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+				  NOTE_OPEN | NOTE_READ | NOTE_CLOSE, 0, NULL),
+		       EACCES);
+		CK_ERR(own_change(kq, wfd, EVFILT_VNODE, EV_ADD, NOTE_WRITE,
+				  0, NULL), EACCES);
+		_exit(0);
+	}
+	OWN_WAIT_CHILD(pid);
+
+	/* readable by others: allowed, and it sees root's open */
+	ASSERT_EQ(0, chmod(path, 0644));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct kevent ev;
+		int kq, rfd;
+
+		alarm(OWN_CHILD_ALARM);
+		CK(own_become(OWN_USER_A) == 0);
+		kq = kqueue();
+		CK(kq >= 0);
+		rfd = open(path, O_RDONLY | O_CLOEXEC);
+		CK(rfd >= 0);
+		CK(own_change(kq, rfd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+			      NOTE_OPEN, 0, NULL) == 0);
+		{
+			struct timespec ts = kq_ms(KQ_WAIT_MS);
+
+			CK(kevent(kq, NULL, 0, &ev, 1, &ts) == 1);
+		}
+		CK(ev.ident == (uintptr_t)rfd && (ev.fflags & NOTE_OPEN));
+		_exit(0);
+	}
+	/* open it until the child has seen one (it registers first) */
+	{
+		long long deadline = kq_now_ms() + KQ_WAIT_MS;
+		pid_t r = 0;
+
+		while (r == 0 && kq_now_ms() < deadline) {
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			usleep(20000);
+			r = waitpid(pid, &st, WNOHANG);
+		}
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	unlink(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers                                                              */
+
+FIXTURE(timers) {
+	long long old_user;
+	int have_user;
+};
+
+FIXTURE_SETUP(timers)
+{
+	self->have_user = !own_param_read("max_user_timers", &self->old_user);
+}
+
+FIXTURE_TEARDOWN(timers)
+{
+	if (self->have_user)
+		own_param_write("max_user_timers", self->old_user);
+}
+
+#define USER_TIMERS	8
+
+/* uid 1000 takes all it may; uid 1001 still gets timers. */
+TEST_F(timers, per_user_limit)
+{
+	int sync[2];
+	pid_t a, b;
+
+	ASSERT_TRUE(self->have_user) TH_LOG("no max_user_timers parameter");
+	ASSERT_EQ(0, own_param_write("max_user_timers", USER_TIMERS));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (a == 0) {
+		int kq, kq2, i;
+
+		alarm(OWN_CHILD_ALARM);
+		CK(own_become(OWN_USER_A) == 0);
+		kq = kqueue();
+		kq2 = kqueue();
+		CK(kq >= 0 && kq2 >= 0);
+		for (i = 0; i < USER_TIMERS; i++)
+			CK(own_change(kq, i, EVFILT_TIMER, EV_ADD,
+				      NOTE_SECONDS, 60, NULL) == 0);
+		CK_ERR(own_change(kq, 100, EVFILT_TIMER, EV_ADD, NOTE_SECONDS,
+				  60, NULL), ENOMEM);
+		CK_ERR(own_change(kq2, 100, EVFILT_TIMER, EV_ADD,
+				  NOTE_SECONDS, 60, NULL), ENOMEM);
+		/* hold them while the other user adds its own */
+		CK(own_send_byte(sync[1], 'f') == 0);
+		CK(own_recv_byte(sync[1], OWN_CHILD_MS) == 'g');
+		_exit(0);
+	}
+	ASSERT_EQ('f', own_recv_byte(sync[0], OWN_CHILD_MS));
+	b = fork();
+	ASSERT_LE(0, b);
+	if (b == 0) {
+		int kq, i;
+
+		alarm(OWN_CHILD_ALARM);
+		CK(own_become(OWN_USER_B) == 0);
+		kq = kqueue();
+		CK(kq >= 0);
+		for (i = 0; i < USER_TIMERS; i++)
+			CK(own_change(kq, i, EVFILT_TIMER, EV_ADD,
+				      NOTE_SECONDS, 60, NULL) == 0);
+		CK_ERR(own_change(kq, 100, EVFILT_TIMER, EV_ADD, NOTE_SECONDS,
+				  60, NULL), ENOMEM);
+		_exit(0);
+	}
+	OWN_WAIT_CHILD(b);
+	ASSERT_EQ(0, own_send_byte(sync[0], 'g'));
+	OWN_WAIT_CHILD(a);
+	close(sync[0]);
+	close(sync[1]);
+}
+
+/* Local timer interrupts, all CPUs (/proc/interrupts "LOC:"). */
+static long long loc_interrupts(void)
+{
+	char line[4096];
+	long long sum = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *e;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "LOC:", 4))
+			continue;
+		p += 4;
+		for (sum = 0;; p = e) {
+			long long v = strtoll(p, &e, 10);
+
+			if (e == p)
+				break;
+			sum += v;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+#define FAST_TIMERS	32
+
+/*
+ * 32 periodic timers of 1 us that nobody collects for 0.6 s: the local
+ * timer interrupts they cause stay near an idle machine's, and the count
+ * each one reports at last is still every period that passed.
+ */
+TEST(uncollected_periodic_timers_stop)
+{
+	struct kevent ch[FAST_TIMERS], evs[FAST_TIMERS];
+	const struct timespec zero = { 0, 0 };
+	long long l0, idle, busy, t0, t1, t2, t3;
+	int kq, i, n;
+
+	l0 = loc_interrupts();
+	if (l0 < 0)
+		SKIP(return, "no LOC line in /proc/interrupts");
+	usleep(300000);
+	idle = loc_interrupts() - l0;
+
+	KQ_OPEN(kq);
+	for (i = 0; i < FAST_TIMERS; i++)
+		EV_SET(&ch[i], i, EVFILT_TIMER, EV_ADD, NOTE_USECONDS, 1, NULL);
+	t0 = now_ns();
+	ASSERT_EQ(0, kevent(kq, ch, FAST_TIMERS, NULL, 0, NULL));
+	t1 = now_ns();
+	usleep(300000);
+	l0 = loc_interrupts();
+	usleep(300000);
+	busy = loc_interrupts() - l0;
+	TH_LOG("local timer interrupts in 0.3 s: idle %lld, with %d uncollected 1 us timers %lld",
+	       idle, FAST_TIMERS, busy);
+	EXPECT_LE(busy, 4 * idle + 100);
+
+	t2 = now_ns();
+	n = kevent(kq, NULL, 0, evs, FAST_TIMERS, &zero);
+	t3 = now_ns();
+	ASSERT_EQ(FAST_TIMERS, n);
+	for (i = 0; i < n; i++) {
+		long long lo = (t2 - t1) / 1000 - 1, hi = (t3 - t0) / 1000 + 1;
+
+		ASSERT_EQ(EVFILT_TIMER, evs[i].filter);
+		EXPECT_LE(lo, evs[i].data)
+			TH_LOG("timer %lu: %lld expirations, want >= %lld",
+			       (unsigned long)evs[i].ident,
+			       (long long)evs[i].data, lo);
+		EXPECT_GE(hi, evs[i].data)
+			TH_LOG("timer %lu: %lld expirations, want <= %lld",
+			       (unsigned long)evs[i].ident,
+			       (long long)evs[i].data, hi);
+	}
+	/* collected: they run again */
+	usleep(20000);
+	t0 = now_ns();
+	n = kevent(kq, NULL, 0, evs, FAST_TIMERS, &zero);
+	t1 = now_ns();
+	ASSERT_EQ(FAST_TIMERS, n);
+	for (i = 0; i < n; i++) {
+		EXPECT_LE(1000 * 10, evs[i].data);
+		EXPECT_GE((t1 - t2) / 1000 + 1, evs[i].data);
+	}
+	(void)t0;
+	close(kq);
+}
+
+/* ------------------------------------------------------------------ */
+/* Signals                                                             */
+
+#define SIG_ATTACKERS	64
+#define SIG_KQS		16	/* per attacker, 63 signals each: 64,512 */
+#define KILL_BATCH	2000
+#define KILL_ROUNDS	5
+
+static long long median(long long *v, int n)
+{
+	int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			long long t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/* ns per kill(self, SIGURG), median of KILL_ROUNDS batches */
+static long long kill_cost(void)
+{
+	long long r[KILL_ROUNDS];
+	int i, k;
+
+	for (i = 0; i < KILL_ROUNDS; i++) {
+		long long t = now_ns();
+
+		for (k = 0; k < KILL_BATCH; k++)
+			kill(getpid(), SIGURG);
+		r[i] = (now_ns() - t) / KILL_BATCH;
+	}
+	return median(r, KILL_ROUNDS);
+}
+
+/* uid 1001 measures on each 'm' and answers with ns; 'q' ends it. */
+static void sig_victim(int sock)
+{
+	int c;
+
+	alarm(OWN_CHILD_ALARM * 4);
+	CK(own_become(OWN_USER_B) == 0);
+	signal(SIGURG, SIG_IGN);
+	while ((c = own_recv_byte(sock, OWN_CHILD_MS * 4)) == 'm') {
+		long long ns = kill_cost();
+
+		CK(write(sock, &ns, sizeof(ns)) == sizeof(ns));
+	}
+	_exit(c == 'q' ? 0 : 1);
+}
+
+/* uid 1000 holds SIG_KQS * 63 signal knotes until its pipe closes. */
+static void sig_attacker(int ready, int hold)
+{
+	struct kevent ch[63];
+	char c;
+	int i, s;
+
+	alarm(OWN_CHILD_ALARM * 4);
+	CK(own_become(OWN_USER_A) == 0);
+	for (i = 0; i < SIG_KQS; i++) {
+		int kq = kqueue();
+
+		CK(kq >= 0);
+		for (s = 1; s <= 63; s++)
+			EV_SET(&ch[s - 1], s, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
+		CK(kevent(kq, ch, 63, NULL, 0, NULL) == 0);
+	}
+	CK(write(ready, "r", 1) == 1);
+	while (read(hold, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+static long long victim_measure(struct __test_metadata *_metadata, int sock)
+{
+	long long ns = -1;
+
+	ASSERT_EQ(0, own_send_byte(sock, 'm'));
+	ASSERT_EQ((ssize_t)sizeof(ns), read(sock, &ns, sizeof(ns)));
+	return ns;
+}
+
+/* The tests below take minutes on the debug kernel. */
+FIXTURE(heavy) {
+	int unused;
+};
+
+FIXTURE_SETUP(heavy)
+{
+}
+
+FIXTURE_TEARDOWN(heavy)
+{
+}
+
+TEST_F_TIMEOUT(heavy, signal_cost_ignores_other_users_knotes, 300)
+{
+	pid_t victim, att[SIG_ATTACKERS];
+	int sv[2], ready[2], hold[2], i;
+	long long base1, loaded, base2, base;
+	long knotes0;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	victim = fork();
+	ASSERT_LE(0, victim);
+	if (victim == 0)
+		sig_victim(sv[1]);
+	base1 = victim_measure(_metadata, sv[0]);
+	/* after the victim: only the attackers may hold the pipes */
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
+
+	knotes0 = kq_read_live("live_knotes");
+	for (i = 0; i < SIG_ATTACKERS; i++) {
+		att[i] = fork();
+		ASSERT_LE(0, att[i]);
+		if (att[i] == 0) {
+			close(hold[1]);
+			sig_attacker(ready[1], hold[0]);
+		}
+	}
+	close(hold[0]);
+	for (i = 0; i < SIG_ATTACKERS; i++)
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+	TH_LOG("other user's signal knotes: %ld",
+	       kq_read_live("live_knotes") - knotes0);
+	loaded = victim_measure(_metadata, sv[0]);
+	close(hold[1]);
+	for (i = 0; i < SIG_ATTACKERS; i++)
+		OWN_WAIT_CHILD(att[i]);
+	base2 = victim_measure(_metadata, sv[0]);
+	ASSERT_EQ(0, own_send_byte(sv[0], 'q'));
+	OWN_WAIT_CHILD(victim);
+
+	base = base1 < base2 ? base1 : base2;
+	TH_LOG("kill() of an unwatched process: %lld ns, %lld ns with %d x %d signal knotes elsewhere (%.2fx), %lld ns after",
+	       base1, loaded, SIG_ATTACKERS, SIG_KQS * 63,
+	       (double)loaded / base, base2);
+	EXPECT_LT(loaded, 2 * base);
+	close(sv[0]);
+	close(sv[1]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Kqueues watching kqueues                                            */
+
+#define NEST_LAYERS	5	/* the deepest chain allowed */
+#define NEST_WIDTH	72
+
+/*
+ * Every kqueue of a layer watches every kqueue of the next: 72^3 paths
+ * below each kqueue of the second layer, about 750,000 kqueues visited per check
+ * when the walk follows paths.
+ */
+TEST_F_TIMEOUT(heavy, wide_nesting_graph, 75)
+{
+	static int kqs[NEST_LAYERS][NEST_WIDTH];
+	struct kevent ch[NEST_WIDTH];
+	long long t;
+	int l, a, b;
+
+	for (l = 0; l < NEST_LAYERS; l++)
+		for (a = 0; a < NEST_WIDTH; a++)
+			KQ_OPEN(kqs[l][a]);
+	t = kq_now_ms();
+	for (l = NEST_LAYERS - 2; l >= 0; l--) {
+		for (a = 0; a < NEST_WIDTH; a++) {
+			for (b = 0; b < NEST_WIDTH; b++)
+				EV_SET(&ch[b], kqs[l + 1][b], EVFILT_READ,
+				       EV_ADD, 0, 0, NULL);
+			ASSERT_EQ(0, kevent(kqs[l][a], ch, NEST_WIDTH, NULL,
+					    0, NULL))
+				TH_LOG("layer %d kqueue %d: %s", l, a,
+				       strerror(errno));
+		}
+	}
+	TH_LOG("%d x %d graph built in %lld ms", NEST_LAYERS, NEST_WIDTH,
+	       kq_now_ms() - t);
+	/* still checked: a cycle, and a sixth level */
+	KQ_CHANGE_ERR(kqs[NEST_LAYERS - 1][0], EINVAL, kqs[0][0],
+		      EVFILT_READ, EV_ADD, 0, 0, NULL);
+	{
+		int top;
+
+		KQ_OPEN(top);
+		KQ_CHANGE_ERR(top, EINVAL, kqs[0][1], EVFILT_READ, EV_ADD, 0,
+			      0, NULL);
+		close(top);
+	}
+	for (l = 0; l < NEST_LAYERS; l++)
+		for (a = 0; a < NEST_WIDTH; a++)
+			close(kqs[l][a]);
+}
+
+TEST_HARNESS_MAIN
