@@ -7,6 +7,10 @@
  * descriptor's file is released by the next kevent() a second later, and
  * an exit leaves no knote behind.
  *
+ * The close probe is disarmed a second after the last kqueue closes, and
+ * armed again by the next one: a descriptor closed then still loses its
+ * knotes before close() returns, whenever the kqueue came.
+ *
  * The test removes and re-inserts the module it finds in /lib/kq (where
  * the test VM puts it; KQ_MODULE_PATH overrides), and always leaves it
  * loaded with default parameters.  A crash of the race shows as a guest
@@ -18,6 +22,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <glob.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include "kq_util.h"
 #include "kq_own.h"
 
@@ -40,7 +46,7 @@ static int find_module(void)
 		snprintf(module_path, sizeof(module_path), "%s", env);
 		return access(module_path, R_OK);
 	}
-	if (glob("/lib/kq/kqueue*.ko", 0, NULL, &g) || !g.gl_pathc)
+	if (glob("/lib/kq/*.ko", 0, NULL, &g) || !g.gl_pathc)
 		return -1;
 	snprintf(module_path, sizeof(module_path), "%s", g.gl_pathv[0]);
 	globfree(&g);
@@ -130,6 +136,16 @@ static void kq_user(int mode)
 	kill(getpid(), SIGUSR1);
 	switch (mode) {
 	case 0:
+		if (getenv("KQ_RELOAD_DEBUG")) {
+			long long t = kq_now_ms();
+			int unsent = -1;
+
+			ioctl(23, TIOCOUTQ, &unsent);
+			syscall(SYS_close_range, 21, ~0U, 0);
+			fprintf(stderr, "# close_range: %lld ms, %d unsent\n",
+				kq_now_ms() - t, unsent);
+			break;
+		}
 		syscall(SYS_close_range, 21, ~0U, 0);
 		break;
 	case 1:
@@ -141,22 +157,29 @@ static void kq_user(int mode)
 	_exit(0);
 }
 
-/* Start kqueue users until the deadline, IN_FLIGHT at a time. */
-static void churn(long long deadline)
+/*
+ * Start kqueue users until the deadline: churner 0 one at a time, each
+ * closing with a lingering socket (while it lingers no other kqueue may
+ * exist, or the module could not go), the others IN_FLIGHT at a time,
+ * exiting or closing their kqueue first.
+ */
+static void churn(int id, long long deadline)
 {
-	int n = 0, i = 0;
+	int n = 0, i = 0, most = id ? IN_FLIGHT : 1;
 
 	alarm(RACE_SECONDS + OWN_CHILD_ALARM);
 	while (kq_now_ms() < deadline) {
 		pid_t c = fork();
 
 		if (c == 0)
-			kq_user(i % 3);
+			kq_user(id ? 1 + i % 2 : 0);
 		if (c > 0)
 			n++;
 		i++;
-		if (n >= IN_FLIGHT && wait(NULL) > 0)
+		if (n >= most && wait(NULL) > 0)
 			n--;
+		if (id)
+			usleep(20000);	/* gaps for the removals */
 	}
 	while (wait(NULL) > 0)
 		;
@@ -192,19 +215,33 @@ TEST_F_TIMEOUT(reload, unload_races_closes_exits_timers, 240)
 {
 	long long deadline = kq_now_ms() + RACE_SECONDS * 1000;
 	pid_t ch[CHURNERS];
-	int i, unloads = 0, tries = 0, kq, st;
+	int i, unloads = 0, tries = 0, kq, st, nch = CHURNERS;
+	long long slowest = 0;
 
 	NEED_MODULE();
-	for (i = 0; i < CHURNERS; i++) {
+	if (getenv("KQ_RELOAD_CHURNERS"))
+		nch = atoi(getenv("KQ_RELOAD_CHURNERS"));
+	ASSERT_TRUE(nch >= 1 && nch <= CHURNERS);
+	for (i = 0; i < nch; i++) {
 		ch[i] = fork();
 		ASSERT_LE(0, ch[i]);
 		if (ch[i] == 0)
-			churn(deadline);
+			churn(i, deadline);
 	}
 	while (kq_now_ms() < deadline) {
+		long long t0 = kq_now_ms();
+
 		tries++;
 		if (mod_unload() == 0) {
 			unloads++;
+			if (kq_now_ms() - t0 > slowest)
+				slowest = kq_now_ms() - t0;
+			/*
+			 * It waited for sweeps: leave a second for anything
+			 * they queued to fire into the freed module.
+			 */
+			if (kq_now_ms() - t0 > 300)
+				usleep(1200 * 1000);
 			ASSERT_EQ(0, mod_load(""))
 				TH_LOG("re-inserting: %s", strerror(errno));
 		} else {
@@ -213,10 +250,11 @@ TEST_F_TIMEOUT(reload, unload_races_closes_exits_timers, 240)
 			usleep(tries % 7 * 150);
 		}
 	}
-	for (i = 0; i < CHURNERS; i++)
+	for (i = 0; i < nch; i++)
 		ASSERT_EQ(0, own_wait_child(ch[i], &st, OWN_CHILD_MS));
-	TH_LOG("%d removals in %d tries while kqueues came and went",
-	       unloads, tries);
+	/* a removal that waited for a lingering close's sweeps is slow */
+	TH_LOG("%d removals in %d tries while kqueues came and went; slowest %lld ms",
+	       unloads, tries, slowest);
 	EXPECT_LT(0, unloads);
 	/* and it works */
 	if (!mod_loaded())
@@ -295,6 +333,32 @@ TEST_F_TIMEOUT(reload, without_close_probe_nothing_stays_pinned, 120)
 	ASSERT_EQ(0, mod_unload_wait(10000));
 	ASSERT_EQ(0, mod_load(""));
 	EXPECT_TRUE(param_is("close_probe", 'Y'));
+}
+
+TEST_F_TIMEOUT(reload, close_probe_armed_after_idle, 60)
+{
+	static const int idle_ms[] = { 950, 1000, 1020, 1050, 1100, 1500 };
+	unsigned int i;
+	int kq, p[2];
+
+	NEED_MODULE();
+	ASSERT_EQ(0, mod_unload_wait(10000));
+	ASSERT_EQ(0, mod_load(""));
+	for (i = 0; i < sizeof(idle_ms) / sizeof(idle_ms[0]); i++) {
+		/* no kqueue: the disarm comes about a second after the last */
+		KQ_OPEN(kq);
+		close(kq);
+		usleep(idle_ms[i] * 1000);
+		KQ_OPEN(kq);
+		ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+		KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+		ASSERT_EQ(1, kq_read_live("live_knotes"));
+		ASSERT_EQ(0, close(p[0]));
+		EXPECT_EQ(0, kq_read_live("live_knotes"))
+			TH_LOG("after %d ms without a kqueue", idle_ms[i]);
+		close(p[1]);
+		close(kq);
+	}
 }
 
 TEST_HARNESS_MAIN
