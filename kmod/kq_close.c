@@ -14,7 +14,9 @@
  * file; a dup() of the same file keeps its own knotes.
  *
  * When the file table itself is torn down (exit, last reference), every
- * descriptor knote of its kqueues goes, and those kqueues become orphans.
+ * knote of its kqueues goes, and those kqueues become orphans.  A table
+ * with no descriptor closes nothing on its way out: the sched_process_exit
+ * tracepoint catches that case (kq_exit_probe).
  * Without the probe, kevent() still never reports a stale descriptor
  * (kq_kevent.c revalidates at harvest), but the file stays referenced
  * until then.
