@@ -107,7 +107,7 @@ static void move_fd(int fd, int to)
  */
 static void kq_user(int mode)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 1 };
+	struct linger lg = { .l_onoff = 1, .l_linger = 3 };
 	struct kevent ch[6];
 	int p[2], sv[2], kq;
 
@@ -240,7 +240,7 @@ TEST_F_TIMEOUT(reload, unload_races_closes_exits_timers, 240)
 			 * It waited for sweeps: leave a second for anything
 			 * they queued to fire into the freed module.
 			 */
-			if (kq_now_ms() - t0 > 300)
+			if (kq_now_ms() - t0 > 1500)
 				usleep(1200 * 1000);
 			ASSERT_EQ(0, mod_load(""))
 				TH_LOG("re-inserting: %s", strerror(errno));
