@@ -127,7 +127,8 @@ enum op {
 	OP_CLOSE, OP_DUP, OP_CLOSE_RANGE, OP_REUSE, OP_CLOEXEC,
 	OP_IO, OP_FS, OP_MOUNT, OP_EPOLL_CTL, OP_SCM_SEND, OP_SCM_RECV,
 	OP_SIGNAL, OP_SIGMASK, OP_FORK, OP_CLONE_FILES, OP_VFORK_EXEC,
-	OP_EXEC, OP_EXIT, OP_THREAD, OP_UNSHARE, OP_MPROTECT,
+	OP_EXEC, OP_EXIT, OP_THREAD, OP_UNSHARE, OP_MPROTECT, OP_FAULT,
+	OP_LIMITS,
 	OP_MAX
 };
 
@@ -149,6 +150,7 @@ struct stats {
 	_Atomic uint64_t receipts[NERR];	/* EV_ERROR records, by data */
 	_Atomic uint64_t kid_exit, kid_signal[65];
 	_Atomic uint64_t procs, execs, threads, scm_fds;
+	_Atomic uint64_t faults_injected;	/* fail-nth reached its allocation */
 	_Atomic uint64_t anomalies;
 	_Atomic uint64_t known[1];		/* see known_issues[] */
 	_Atomic int live_kids;			/* forked and not yet reaped */
@@ -449,7 +451,85 @@ static bool fatal_signal(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
 	       sig == SIGABRT || sig == SIGFPE || sig == SIGSYS ||
-	       sig == SIGTRAP || sig == SIGALRM;
+	       sig == SIGTRAP;
+}
+
+static pid_t proc_ppid(pid_t pid, pid_t *pgrp);
+
+static void print_file(const char *prefix, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("%s%s", prefix, line);
+	fclose(f);
+}
+
+/* Each thread of a process: its state (stat) and kernel stack. */
+static void dump_pid(pid_t pid)
+{
+	char path[320];
+	struct dirent *te;
+	DIR *td;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	td = opendir(path);
+	printf("kq-fuzz: process %d (parent %d):\n", pid, proc_ppid(pid, NULL));
+	while (td && (te = readdir(td))) {
+		if (te->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, te->d_name);
+		print_file("kq-fuzz:   stat ", path);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid, te->d_name);
+		print_file("kq-fuzz:     ", path);
+	}
+	if (td)
+		closedir(td);
+	fflush(stdout);
+}
+
+/* A process and its children, grandchildren... */
+static void dump_tree(pid_t root, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+
+	dump_pid(root);
+	if (depth > 4 || !(d = opendir("/proc")))
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = atoi(de->d_name);
+
+		if (pid > 0 && proc_ppid(pid, NULL) == root)
+			dump_tree(pid, depth + 1);
+	}
+	closedir(d);
+}
+
+/*
+ * A child's alarm: it has run 30 s past its life.  Report what the thread
+ * the signal interrupted was doing, and where this process and its
+ * children are in the kernel.  (A child stopped by SIGSTOP, whose parent
+ * died before the SIGCONT, never gets here: main kills it.)
+ */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	anomaly("a child is still running 30 s after its end: stuck in the kernel?");
+	dump_tree(getpid(), 0);
+	_exit(99);
+}
+
+static void arm_alarm(int64_t ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(ms / 1000 + 30);
 }
 
 /* A descendant has been reaped (by its parent or, orphaned, by main). */
@@ -463,9 +543,7 @@ static void account_kid(pid_t pid, int status)
 
 		count(&st->kid_signal[sig < 65 ? sig : 0]);
 		if (fatal_signal(sig))
-			anomaly("child %d ended by signal %d (%s)%s", pid, sig,
-				strsignal(sig), sig == SIGALRM ?
-				": it outlived its alarm, a hang?" : "");
+			anomaly("child %d ended by signal %d (%s)", pid, sig, strsignal(sig));
 	}
 }
 
@@ -1916,7 +1994,7 @@ static void op_signal(void)
 		case 1:
 			note(OP_SIGNAL, kill(kid, SIGTERM));
 			break;
-		case 2:		/* stopped for a moment only: its alarm must work */
+		case 2:		/* stopped for a moment only */
 			if (note(OP_SIGNAL, kill(kid, SIGSTOP)) == 0) {
 				for (i = below(1000); i > 0; i--)
 					sched_yield();
@@ -1985,7 +2063,7 @@ static void __attribute__((noreturn)) child_start(uint64_t seed, bool raw)
 		disown_kqueues();
 	if (P.deadline > now_ms() + life)
 		P.deadline = now_ms() + life;
-	alarm(life / 1000 + 30);
+	arm_alarm(life);
 	count(&st->procs);
 	run_process();
 }
@@ -2199,6 +2277,122 @@ static void op_mprotect(void)
 	note(OP_MPROTECT, mprotect(P.shared_page, PG, PICK(prot)));
 }
 
+/* ---- fault injection and limits ----------------------------------------- */
+
+static const char failslab_dir[] = "/sys/kernel/debug/failslab";
+static bool can_fail;		/* failslab configured by main: fail-nth works */
+
+static bool write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+static bool read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0;
+}
+
+/*
+ * One kqueue operation with its Nth slab allocation failing
+ * (/proc/thread-self/fail-nth): error paths, and what they leak.
+ */
+static void op_fault(void)
+{
+	static const enum op victims[] = { OP_KEVENT, OP_KEVENT, OP_KEVENT64,
+					   OP_NEW_KQUEUE, OP_REUSE, OP_CLOSE };
+	enum op victim = PICK(victims);
+	char nth[16], left[16] = "";
+	int fd;
+
+	if (!can_fail)
+		return;
+	fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (note(OP_FAULT, fd) < 0)
+		return;
+	snprintf(nth, sizeof(nth), "%d", 1 + (int)below(chance(70) ? 4 : 40));
+	if (write(fd, nth, strlen(nth)) > 0) {
+		count(&st->ops[victim]);
+		ops[victim].fn();
+		if (pread(fd, left, sizeof(left) - 1, 0) > 0 && atoi(left) == 0)
+			count(&st->faults_injected);
+		if (pwrite(fd, "0", 1, 0) < 0)
+			(void)0;
+	}
+	close(fd);
+}
+
+/* The module's limits, lowered and restored at random (main restores them). */
+static const char *const limits[] = { "max_user_knotes", "max_user_timers", "max_timers" };
+static char limit_orig[3][32];
+
+static void op_limits(void)
+{
+	static const char *const low[] = { "0", "1", "4", "64", "1000" };
+	unsigned i = below(3);
+	char path[128];
+
+	if (!limit_orig[i][0])
+		return;
+	snprintf(path, sizeof(path), "%s/%s", counters_dir, limits[i]);
+	note(OP_LIMITS, write_file(path, chance(70) ? limit_orig[i] : PICK(low)) ? 0 : -1);
+}
+
+/* main: remember the limits; configure failslab for fail-nth only. */
+static void setup_knobs(void)
+{
+	char path[128];
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", counters_dir, limits[i]);
+		if (!read_file(path, limit_orig[i], sizeof(limit_orig[i])))
+			limit_orig[i][0] = '\0';
+	}
+	/*
+	 * Probability 0: nothing fails at random; fail-nth fails exactly one
+	 * allocation of the one thread that asked, sleeping ones included.
+	 */
+	snprintf(path, sizeof(path), "%s/probability", failslab_dir);
+	can_fail = write_file(path, "0");
+	snprintf(path, sizeof(path), "%s/ignore-gfp-wait", failslab_dir);
+	can_fail = can_fail && write_file(path, "N");
+	snprintf(path, sizeof(path), "%s/verbose", failslab_dir);
+	if (can_fail)
+		write_file(path, "0");
+	if (access("/proc/thread-self/fail-nth", W_OK))
+		can_fail = false;
+}
+
+static void restore_knobs(void)
+{
+	char path[128];
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", counters_dir, limits[i]);
+		if (limit_orig[i][0])
+			write_file(path, limit_orig[i]);
+	}
+	snprintf(path, sizeof(path), "%s/ignore-gfp-wait", failslab_dir);
+	if (can_fail)
+		write_file(path, "Y");
+}
+
 /* ---- the loop ----------------------------------------------------------- */
 
 static const struct op_desc ops[OP_MAX] = {
@@ -2244,6 +2438,8 @@ static const struct op_desc ops[OP_MAX] = {
 	[OP_THREAD]		= { "thread",		  100, op_thread },
 	[OP_UNSHARE]		= { "unshare",		   50, op_unshare },
 	[OP_MPROTECT]		= { "mprotect",		  300, op_mprotect },
+	[OP_FAULT]		= { "fault",		 1500, op_fault },
+	[OP_LIMITS]		= { "limits",		   50, op_limits },
 };
 
 static enum op pick_op(void)
@@ -2353,7 +2549,9 @@ static void __attribute__((noreturn)) worker(int id)
 /* "--exec-child MASTER SEED DEADLINE DEPTH ID THREADS OPS_OFF DIR" */
 static int exec_child(int argc, char **argv)
 {
+	char path[128];
 	sigset_t set;
+	int i;
 
 	if (argc != 10 || !map_stats())
 		return 3;
@@ -2366,13 +2564,21 @@ static int exec_child(int argc, char **argv)
 	ops_off = strtoull(argv[8], NULL, 16);
 	snprintf(P.dir, sizeof(P.dir), "%s", argv[9]);
 	P.can_mount = private_mounts();
+	can_fail = !access("/proc/thread-self/fail-nth", W_OK) &&
+		   read_file("/sys/kernel/debug/failslab/ignore-gfp-wait", path, sizeof(path)) &&
+		   path[0] == 'N';
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", counters_dir, limits[i]);
+		if (!read_file(path, limit_orig[i], sizeof(limit_orig[i])))
+			limit_orig[i][0] = '\0';
+	}
 	rng = P.seed;
 	init_harmless();
 	install_signals();
 	harmless_set(&set);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	if (P.depth)
-		alarm((P.deadline - now_ms()) / 1000 + 30);
+		arm_alarm(P.deadline - now_ms());
 	count(&st->procs);
 	classify_all();
 	run_process();
@@ -2406,55 +2612,24 @@ static uint64_t total_ops(void)
 	return n;
 }
 
-static void print_file(const char *prefix, const char *path)
-{
-	char line[512];
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		printf("%s%s", prefix, line);
-	fclose(f);
-}
-
 /* What every process of the fuzz is doing (for hangs). */
 static void dump_processes(pid_t *workers)
 {
-	struct dirent *de, *te;
-	char path[320];
-	DIR *d = opendir("/proc"), *td;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
 	int i;
 
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		pid_t pid = atoi(de->d_name), pg = -1;
-		bool ours = false;
 
 		if (pid <= 0 || proc_ppid(pid, &pg) < 0)
 			continue;
 		for (i = 0; i < opt.procs; i++)
-			ours |= workers[i] > 0 && pg == workers[i];
-		if (!ours)
-			continue;
-		printf("kq-fuzz: process %d (group %d):\n", pid, pg);
-		snprintf(path, sizeof(path), "/proc/%d/task", pid);
-		td = opendir(path);
-		while (td && (te = readdir(td))) {
-			if (te->d_name[0] == '.')
-				continue;
-			printf("kq-fuzz:   thread %s:\n", te->d_name);
-			snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, te->d_name);
-			print_file("kq-fuzz:     stat ", path);
-			snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid, te->d_name);
-			print_file("kq-fuzz:     ", path);
-		}
-		if (td)
-			closedir(td);
+			if (workers[i] > 0 && pg == workers[i])
+				dump_pid(pid);
 	}
-	closedir(d);
-	fflush(stdout);
+	if (d)
+		closedir(d);
 }
 
 /* Reap whatever has ended: workers (status kept) and orphaned descendants. */
@@ -2516,13 +2691,23 @@ static int supervise(pid_t *workers, int64_t deadline)
 {
 	int wstatus[opt.procs], findings = 0, i;
 	bool wdone[opt.procs];
-	int64_t next_report = now_ms() + 60000, stall_since = now_ms(), t;
+	int64_t next_report = now_ms() + 60000, stall_since = now_ms(), next_cont = 0, t;
 	uint64_t last_ops = 0;
 
 	memset(wdone, 0, sizeof(wdone));
 	while (workers_left(wdone)) {
 		reap_all(workers, wstatus, wdone);
 		t = now_ms();
+		if (t >= next_cont) {
+			/*
+			 * A child stopped by a parent that died before its SIGCONT
+			 * (op_signal) would stay stopped: not a hang, so go on.
+			 */
+			for (i = 0; i < opt.procs; i++)
+				if (workers[i] > 0)
+					kill(-workers[i], SIGCONT);
+			next_cont = t + 1000;
+		}
 		if (t >= next_report) {
 			printf("kq-fuzz: %" PRId64 " s, %" PRIu64 " operations, %d children alive\n",
 			       (t - deadline) / 1000 + opt.seconds, total_ops(),
@@ -2645,9 +2830,11 @@ static void print_summary(void)
 			printf(" %s %" PRIu64, e ? errname(e) : "0 (receipt)",
 			       atomic_load(&st->receipts[e]));
 	printf("\nkq-fuzz: %" PRIu64 " processes, %" PRIu64 " execs, %" PRIu64
-	       " threads, %" PRIu64 " descriptors received; children ended: exit %" PRIu64,
+	       " threads, %" PRIu64 " descriptors received, %" PRIu64
+	       " allocations failed on purpose; children ended: exit %" PRIu64,
 	       atomic_load(&st->procs), atomic_load(&st->execs), atomic_load(&st->threads),
-	       atomic_load(&st->scm_fds), atomic_load(&st->kid_exit));
+	       atomic_load(&st->scm_fds), atomic_load(&st->faults_injected),
+	       atomic_load(&st->kid_exit));
 	for (i = 1; i < 65; i++)
 		if (atomic_load(&st->kid_signal[i]))
 			printf(", %s %" PRIu64, sigabbrev_np(i) ? sigabbrev_np(i) : "?",
@@ -2819,6 +3006,9 @@ int main(int argc, char **argv)
 			signal(harmless[i], SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	setup_knobs();
+	if (!can_fail)
+		printf("kq-fuzz: note: no %s or fail-nth: no fault injection\n", failslab_dir);
 
 	deadline = now_ms() + (int64_t)opt.seconds * 1000;
 	workers = calloc(opt.procs, sizeof(*workers));
@@ -2833,6 +3023,7 @@ int main(int argc, char **argv)
 			perror("kq-fuzz: fork");
 	}
 	findings += supervise(workers, deadline);
+	restore_knobs();
 	findings += check_counters();
 	print_summary();
 	findings += atomic_load(&st->anomalies) > 0;
