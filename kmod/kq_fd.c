@@ -156,8 +156,7 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 	}
 
 	/* a regular file's growth is seen through fsnotify, not ->poll */
-	if (S_ISREG(file_inode(kn->file)->i_mode) &&
-	    kn->filter == EVFILT_READ) {
+	if (kq_is_plain_file(kn->file) && kn->filter == EVFILT_READ) {
 		err = kq_fs_watch(kn, FS_MODIFY);
 		if (err)
 			goto err_nest;

@@ -5,6 +5,7 @@
  * pipe, file or tty itself.  Runs at harvest in process context.
  */
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/security.h>
 #include <linux/net.h>
 #include <linux/major.h>
@@ -107,6 +108,22 @@ static s64 kq_pipe_space(struct pipe_inode_info *pipe)
 	mutex_unlock(&pipe->mutex);
 	return used >= pipe->max_usage ? 0 :
 	       (s64)(pipe->max_usage - used) * PAGE_SIZE;
+}
+
+/* pipe(2), not a FIFO in a file system */
+static bool kq_is_anon_pipe(struct file *file)
+{
+	return file_inode(file)->i_sb->s_magic == PIPEFS_MAGIC;
+}
+
+/*
+ * A file whose data is on a file system: readable up to its size.  Some
+ * files that look regular poll for something else (pidfds on 6.9+'s pidfs,
+ * sysfs attributes): those go by their poll mask.
+ */
+bool kq_is_plain_file(struct file *file)
+{
+	return S_ISREG(file_inode(file)->i_mode) && !file->f_op->poll;
 }
 
 static bool kq_is_tty(struct inode *inode)
@@ -245,6 +262,19 @@ static bool kq_pipe_ready(struct knote *kn, struct pipe_inode_info *pipe,
 {
 	switch (kn->filter) {
 	case EVFILT_READ:
+		if (!(kn->file->f_mode & FMODE_READ)) {
+			/*
+			 * The write end.  FreeBSD's pipes are two-way: this
+			 * end reads nothing, and reports EOF once the other
+			 * end is gone (asyncio waits for it).  A FIFO opened
+			 * write-only never fires, as on FreeBSD.
+			 */
+			if (!kq_is_anon_pipe(kn->file) ||
+			    READ_ONCE(pipe->readers))
+				return false;
+			out->flags |= EV_EOF;
+			return true;
+		}
 		out->data = kq_pipe_bytes(pipe);
 		if (mask & EPOLLHUP) {
 			out->flags |= EV_EOF;
@@ -288,7 +318,7 @@ bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out)
 		return out->data > 0;
 	}
 
-	if (S_ISREG(inode->i_mode)) {
+	if (kq_is_plain_file(file)) {
 		if (kn->filter == EVFILT_READ) {
 			out->data = i_size_read(inode) - file->f_pos;
 			return out->data != 0;

@@ -7,6 +7,7 @@
 
 int kq_fd_validate(struct file *file, const struct kq_kev *kev);
 bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out);
+bool kq_is_plain_file(struct file *file);
 int kq_fd_cache_init(void);
 void kq_fd_cache_exit(void);
 

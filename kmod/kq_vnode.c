@@ -19,6 +19,10 @@
 #include <linux/fsnotify_backend.h>
 #include "kq.h"
 
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC	0x50494446	/* pidfs, 6.9+ */
+#endif
+
 #define KQ_VNODE_FFLAGS	(NOTE_DELETE | NOTE_WRITE | NOTE_EXTEND | \
 			 NOTE_ATTRIB | NOTE_LINK | NOTE_RENAME | NOTE_REVOKE | \
 			 NOTE_TRUNCATE | NOTE_OPEN | NOTE_CLOSE | \
@@ -99,7 +103,10 @@ void kq_vnode_event(struct knote *kn, u32 mask)
 	u32 note;
 
 	spin_lock_irqsave(&kn->kq->lock, flags);
-	note = kq_vnode_notes(kn, mask, inode) & kn->sfflags;
+	note = kq_vnode_notes(kn, mask, inode);
+	/* BSD: any asked-for bit posts the whole hint (NOTE_WRITE|NOTE_EXTEND) */
+	if (!(note & kn->sfflags))
+		note = 0;
 	kn->fd.vn_fflags |= note;
 	spin_unlock_irqrestore(&kn->kq->lock, flags);
 	if (note)
@@ -162,6 +169,7 @@ static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 	case SOCKFS_MAGIC:
 	case PIPEFS_MAGIC:
 	case ANON_INODE_FS_MAGIC:
+	case PID_FS_MAGIC:	/* pidfds: anonymous inodes before 6.9 */
 		return -EINVAL;
 	}
 	/*

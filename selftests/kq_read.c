@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <termios.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kq_util.h"
 
@@ -72,6 +74,56 @@ TEST(pipe_no_eof_while_writer_open)
 	EXPECT_EQ(0, ev.data);
 }
 
+/*
+ * EVFILT_READ on the write end (asyncio's way to learn that a child's
+ * stdin reader went away): data in the pipe is not for this end; the
+ * reader's close is EV_EOF with data 0, as FreeBSD's filt_piperead.
+ */
+TEST(pipe_write_end_eof_when_reader_closes)
+{
+	struct kevent ev;
+	int kq, p[2];
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
+	KQ_CHANGE_OK(kq, p[1], EVFILT_READ, EV_ADD, 0, 0, (void *)0x77);
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(5, fill_bytes(p[1], 5));
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(0, close(p[0]));
+	KQ_GET_KEV(kq, &ev, p[1], EVFILT_READ);
+	EXPECT_TRUE(ev.flags & EV_EOF);
+	EXPECT_EQ(0, ev.data);
+	EXPECT_EQ((void *)0x77, ev.udata);
+	close(p[1]);
+	close(kq);
+}
+
+/* A pidfd is readable once its process has exited (asyncio's watcher). */
+TEST(pidfd_readable_at_exit)
+{
+	struct kevent ev;
+	int kq, pfd, st;
+	pid_t pid;
+
+	KQ_OPEN(kq);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_LE(0, pfd);
+	KQ_CHANGE_OK(kq, pfd, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	KQ_GET_KEV(kq, &ev, pfd, EVFILT_READ);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	close(pfd);
+	close(kq);
+}
+
 FIXTURE(tmpdir) {
 	char dir[64];
 	char path[128];
@@ -113,6 +165,26 @@ TEST_F(tmpdir, fifo_eof_only_after_a_writer_came_and_went)
 	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
 	EXPECT_TRUE(ev.flags & EV_EOF);
 	EXPECT_EQ(4, ev.data);
+}
+
+/* A FIFO opened write-only: the read filter is accepted, never fires. */
+TEST_F(tmpdir, fifo_write_only_read_filter_never_fires)
+{
+	int kq, r, w;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, mkfifo(self->path, 0600));
+	r = open(self->path, O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, r);
+	w = open(self->path, O_WRONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	KQ_CHANGE_OK(kq, w, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	ASSERT_EQ(3, fill_bytes(w, 3));
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(0, close(r));
+	KQ_CHECK_NONE(kq);
+	close(w);
+	close(kq);
 }
 
 TEST_F(tmpdir, regular_file_data_is_size_minus_offset)
