@@ -2336,7 +2336,7 @@ static void op_fault(void)
 	close(fd);
 }
 
-/* The module's limits, lowered and restored at random (main restores them). */
+/* The module's limits, lowered for a few kevent() calls (of every thread). */
 static const char *const limits[] = { "max_user_knotes", "max_user_timers", "max_timers" };
 static char limit_orig[3][32];
 
@@ -2346,10 +2346,16 @@ static void op_limits(void)
 	unsigned i = below(3);
 	char path[128];
 
+	int n;
+
 	if (!limit_orig[i][0])
 		return;
 	snprintf(path, sizeof(path), "%s/%s", counters_dir, limits[i]);
-	note(OP_LIMITS, write_file(path, chance(70) ? limit_orig[i] : PICK(low)) ? 0 : -1);
+	if (note(OP_LIMITS, write_file(path, PICK(low)) ? 0 : -1) < 0)
+		return;
+	for (n = 1 + below(4); n > 0; n--)
+		op_kevent();
+	write_file(path, limit_orig[i]);	/* main restores them at the end too */
 }
 
 /* main: remember the limits; configure failslab for fail-nth only. */
@@ -3007,8 +3013,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	setup_knobs();
-	if (!can_fail)
+	if (!can_fail) {
 		printf("kq-fuzz: note: no %s or fail-nth: no fault injection\n", failslab_dir);
+		ops_off |= 1ULL << OP_FAULT;
+	}
 
 	deadline = now_ms() + (int64_t)opt.seconds * 1000;
 	workers = calloc(opt.procs, sizeof(*workers));
