@@ -9,6 +9,10 @@
 #   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
 #   make demo             run build/demo/kq-echo-demo in a VM on 6.1
 #   make vm-shell CMD=..  any command in the VM (see scripts/kq-vm)
+#   make fuzz             random changelists, closes, forks, execs and kqueue
+#                         passing in the VM on 6.1-debug (scripts/kq-fuzz;
+#                         FUZZ_SECONDS=600, FUZZ_SEED to replay, FUZZ_KERNEL);
+#                         not part of check
 #   make bench            kqueue against epoll/poll in the VM on 6.1 and 6.12:
 #                         tables, build/bench/<series>.csv and a plot
 #                         (scripts/kq-bench; BENCH_ARGS=--quick for a short run)
@@ -51,7 +55,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all modules shim selftests demo-prog loader kselftest-headers check demo vm-shell clean debug-kernel bench bench-prog
+.PHONY: all modules shim selftests demo-prog loader kselftest-headers check demo vm-shell clean debug-kernel bench bench-prog fuzz
 all: modules shim selftests demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
@@ -103,6 +107,14 @@ demo:
 	scripts/install-deps
 	$(MAKE) SERIES="6.1 6.12" all
 	scripts/kq-vm --kernel 6.1 -- kq-echo-demo
+
+# The fuzzer (fuzz/): not part of all or check; prints its seed first.
+FUZZ_SECONDS	?= 600
+FUZZ_KERNEL	?= 6.1-debug
+fuzz:
+	scripts/install-deps
+	$(if $(filter 6.1-debug,$(FUZZ_KERNEL)),scripts/build-debug-kernel)
+	scripts/kq-fuzz --kernel $(FUZZ_KERNEL) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 # Benchmarks (bench/): not part of all or check; gnuplot comes on demand.
 bench-prog: shim
