@@ -11,8 +11,9 @@
  *     random EV_* flags (unknown bits too), fflags, data and udata; random
  *     event list sizes, short timeouts (never an unbounded wait), an event
  *     list aliasing the change list, 32- and 64-byte records; every event
- *     returned is checked (known filter, sane EV_ERROR, nothing written
- *     past the returned count);
+ *     returned is checked (known filter, EV_ERROR data a user errno,
+ *     nothing written past the returned count), and no call may fail with
+ *     a kernel-internal errno (>= 512);
  *   - malformed KQ_IOC_KEVENT arguments (sizes, record sizes, NULL, kernel,
  *     unmapped and read-only pointers, lists running into an unmapped
  *     page, huge and negative counts, bad timeouts, a list the kernel
@@ -25,8 +26,13 @@
  *   - file system churn in a private directory for EVFILT_VNODE (create,
  *     write, truncate, rename, link, unlink, mkdir, rmdir, chmod; a tmpfs
  *     mounted and lazily unmounted under watched files);
- *   - kqueues and epolls watching each other, kqueues passed over unix
- *     sockets (SCM_RIGHTS), left in flight or received by other processes;
+ *   - kqueues and epolls watching each other (random graphs, cycles
+ *     attempted), kqueues passed over unix sockets (SCM_RIGHTS), left in
+ *     flight or received by other processes;
+ *   - on a kernel with failslab (6.1-debug): one slab allocation of a
+ *     kevent(), kqueue(), close() or dup2() failed on purpose (fail-nth);
+ *     the module's limits (max_user_knotes, max_user_timers, max_timers)
+ *     lowered around a few calls;
  *   - processes: fork (the child fuzzes for up to 1.5 s, then exits, is
  *     killed, or execs itself), clone(CLONE_FILES), vfork+exec, exec with
  *     threads running, threads coming and going, unshare(CLONE_FILES),
@@ -128,7 +134,7 @@ enum op {
 	OP_IO, OP_FS, OP_MOUNT, OP_EPOLL_CTL, OP_SCM_SEND, OP_SCM_RECV,
 	OP_SIGNAL, OP_SIGMASK, OP_FORK, OP_CLONE_FILES, OP_VFORK_EXEC,
 	OP_EXEC, OP_EXIT, OP_THREAD, OP_UNSHARE, OP_MPROTECT, OP_FAULT,
-	OP_LIMITS,
+	OP_LIMITS, OP_NEST,
 	OP_MAX
 };
 
@@ -163,10 +169,19 @@ static void count(_Atomic uint64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-/* Count the result of an operation's main call; returns rc, errno kept. */
+static void anomaly(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Count the result of an operation's main call; returns rc, errno kept.
+ * Codes from 512 up are the kernel's own (ERESTARTSYS, ENOIOCTLCMD...):
+ * they must never reach user space.
+ */
 static long note(enum op op, long rc)
 {
 	int e = rc < 0 ? errno : 0;
+
+	if (e >= 512)
+		anomaly("%s failed with errno %d, a kernel-internal code", ops[op].name, e);
 
 	count(&st->err[op][e > 0 && e < NERR ? e : (e ? NERR - 1 : 0)]);
 	errno = e;
@@ -1287,7 +1302,7 @@ static void check_events(const char *what, const void *list, size_t recsize,
 		const struct kq_kevent *kev = (const void *)((const char *)list + i * recsize);
 
 		if (kev->flags & EV_ERROR) {
-			if (kev->data < 0 || kev->data >= 4096)
+			if (kev->data < 0 || kev->data >= 512)
 				anomaly("%s: EV_ERROR record %d with data %lld", what, i,
 					(long long)kev->data);
 			else
@@ -1882,6 +1897,68 @@ static void op_mount(void)
 
 /* ---- aggregators, passing ----------------------------------------------- */
 
+/*
+ * A graph of kqueues (and epolls) watching each other: each new one watches
+ * some of the others or is watched by them, cycles included (refused, also
+ * through an epoll, whose own loop check does not see into a kqueue); an
+ * EVFILT_USER trigger at the bottom, harvests at every level, then the
+ * descriptors close in random order.
+ */
+static void op_nest(void)
+{
+	struct kevent kev[2], ev[4];
+	struct timespec ts = { 0, 0 };
+	int fd[6], n = 2 + below(5), i, j;
+	bool ep[6];
+
+	if (table_full())
+		return;
+	for (i = 0; i < n; i++) {
+		ep[i] = i > 0 && chance(25);
+		fd[i] = ep[i] ? adopt(epoll_create1(0), K_EPOLL) : new_kqueue();
+		if (fd[i] < 0) {
+			n = i;
+			break;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			struct epoll_event e = { .events = EPOLLIN | (chance(30) ? EPOLLET : 0) };
+
+			if (i == j || !chance(j < i ? 70 : 20))	/* mostly downwards */
+				continue;
+			if (ep[i]) {
+				epoll_ctl(fd[i], EPOLL_CTL_ADD, fd[j], &e);
+				continue;
+			}
+			EV_SET(&kev[0], fd[j], EVFILT_READ, EV_ADD | (chance(20) ? EV_CLEAR : 0) |
+			       (chance(10) ? EV_DISPATCH : 0), 0, 0, NULL);
+			note(OP_NEST, kevent(fd[i], kev, 1, NULL, 0, &ts));
+		}
+	}
+	if (n && !ep[0]) {
+		EV_SET(&kev[0], 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+		EV_SET(&kev[1], 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		kevent(fd[0], kev, 2, NULL, 0, &ts);
+	}
+	for (i = n - 1; i >= 0; i--) {
+		struct epoll_event e[4];
+
+		if (ep[i])
+			epoll_wait(fd[i], e, 4, 0);
+		else
+			kevent(fd[i], NULL, 0, ev, 4, &ts);
+	}
+	for (i = 0; i < n; i++) {	/* close some, in random order */
+		j = below(n);
+		if (fd[j] >= 0 && chance(60)) {
+			close(fd[j]);
+			forget(fd[j]);
+			fd[j] = -1;
+		}
+	}
+}
+
 static void op_epoll_ctl(void)
 {
 	int ep = pick_fd(KM(K_EPOLL)), fd = pick_fd(chance(40) ? K_KQS | KM(K_EPOLL) : 0);
@@ -2448,6 +2525,7 @@ static const struct op_desc ops[OP_MAX] = {
 	[OP_MPROTECT]		= { "mprotect",		  300, op_mprotect },
 	[OP_FAULT]		= { "fault",		 1500, op_fault },
 	[OP_LIMITS]		= { "limits",		   50, op_limits },
+	[OP_NEST]		= { "nest",		  500, op_nest },
 };
 
 static enum op pick_op(void)
@@ -2923,6 +3001,21 @@ static bool parse_ops(const char *list, bool only)
 	return true;
 }
 
+/* The command line that replays this run. */
+static void print_replay(void)
+{
+	int i, n = 0;
+
+	printf("kq-fuzz: %d processes with %d threads each, %d s; replay with: kq-fuzz "
+	       "--seed %" PRIu64 " --seconds %d --procs %d --threads %d%s", opt.procs,
+	       opt.threads + 1, opt.seconds, opt.seed, opt.seconds, opt.procs, opt.threads,
+	       opt.strict ? " --strict" : "");
+	for (i = 0; i < OP_MAX; i++)
+		if (ops_off & (1ULL << i))
+			printf("%s%s", n++ ? "," : " --skip ", ops[i].name);
+	printf("\n");
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: kq-fuzz [--seed N] [--seconds N] [--procs N] [--threads N]\n"
@@ -2990,9 +3083,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("kq-fuzz: seed %" PRIu64 "\n", opt.seed);
-	printf("kq-fuzz: %d processes with %d threads each, %d s; replay with: kq-fuzz "
-	       "--seed %" PRIu64 " --seconds %d --procs %d --threads %d\n", opt.procs,
-	       opt.threads + 1, opt.seconds, opt.seed, opt.seconds, opt.procs, opt.threads);
+	print_replay();
 	if (access("/dev/kqueue", F_OK) || read_counter("live_kqueues") < 0) {
 		printf("kq-fuzz: FAIL: no /dev/kqueue or %s/live_kqueues: is the module loaded?\n",
 		       counters_dir);
