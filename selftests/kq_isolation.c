@@ -529,6 +529,9 @@ TEST_F_TIMEOUT(heavy, signal_cost_ignores_other_users_knotes, 300)
 	OWN_WAIT_CHILD(victim);
 
 	base = base1 < base2 ? base1 : base2;
+	if (!access("/sys/kernel/debug/kmemleak", F_OK))
+		SKIP(return, "timing under KASAN and lockdep says nothing: %lld ns, %lld ns loaded, %lld ns after (the stock kernels assert it)",
+		     base1, loaded, base2);
 	TH_LOG("kill() of an unwatched process: %lld ns, %lld ns with %d x %d signal knotes elsewhere (%.2fx), %lld ns after",
 	       base1, loaded, SIG_ATTACKERS, SIG_KQS * 63,
 	       (double)loaded / base, base2);
@@ -573,11 +576,11 @@ static void watch_layer(struct __test_metadata *_metadata, int *outer,
  * kqueue on top watches each of the first layer.  Each of those 160
  * checks walks below a first-layer kqueue: 160^3 paths (twice: loop and
  * depth), but 51,360 edges.  Walking paths took minutes (on 6.1 under
- * TCG: killed at 45 s; walking the graph: 0.7-2.2 s); the limit is 45 s
+ * TCG: killed at 45 s; walking the graph: 0.6-2.2 s); the limit is 30 s
  * (the walks hold a global mutex that every user's nesting needs).  The
- * debug kernel gets 80 kqueues a layer.
+ * debug kernel gets 80 kqueues a layer (0.15-0.3 s).
  */
-TEST_F_TIMEOUT(heavy, wide_nesting_graph, 45)
+TEST_F_TIMEOUT(heavy, wide_nesting_graph, 240)
 {
 	static int kqs[4][NEST_WIDTH];
 	struct kevent ch[NEST_WIDTH];
@@ -596,8 +599,9 @@ TEST_F_TIMEOUT(heavy, wide_nesting_graph, 45)
 		EV_SET(&ch[a], kqs[0][a], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, kevent(top, ch, w, NULL, 0, NULL))
 		TH_LOG("top: %s", strerror(errno));
-	TH_LOG("%d checks under %d^3 paths each: %lld ms", w, w,
-	       kq_now_ms() - t);
+	t = kq_now_ms() - t;
+	TH_LOG("%d checks under %d^3 paths each: %lld ms", w, w, t);
+	EXPECT_LT(t, 30000);
 	/* still checked: a cycle, and a sixth level */
 	KQ_CHANGE_ERR(kqs[3][0], EINVAL, top, EVFILT_READ, EV_ADD, 0, 0,
 		      NULL);
