@@ -235,8 +235,12 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 		mutex_unlock(&c->kq->mtx);
 		if (!err && !(kev.flags & EV_RECEIPT))
 			continue;
+		/*
+		 * No room to report: stop here (FreeBSD).  Receipts already
+		 * written are the result; an error is the call's errno.
+		 */
 		if (*nevents == 0)
-			return err;
+			return err ? err : nerrors;
 		kev.flags = EV_ERROR;
 		kev.data = -err;
 		if (kq_write_record(c, nerrors, &kev))
