@@ -251,20 +251,23 @@ TEST_F(flags, receipt_nevents_zero)
 }
 
 /*
- * Receipts that fill the event list: the call returns them, applies no
- * later change (FreeBSD stops there) and scans no event over them.
+ * Receipts that fill the event list: the call returns them and scans no
+ * event over them.  As in FreeBSD, the change whose receipt finds no room
+ * is applied and the ones after it are not (FreeBSD then returns 0; the
+ * count written is what a caller can use).
  */
 TEST_F(flags, receipts_fill_event_list)
 {
-	struct kevent ch[3], ev[2];
+	struct kevent ch[4], ev[2];
 
 	BT_OK(self->kq, 50, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
 	BT_OK(self->kq, 50, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	EV_SET(&ch[0], 1, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)1);
 	EV_SET(&ch[1], 2, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)2);
 	EV_SET(&ch[2], 3, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)3);
+	EV_SET(&ch[3], 4, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)4);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(2, kevent(self->kq, ch, 3, ev, 2, &bt_zero));
+	ASSERT_EQ(2, kevent(self->kq, ch, 4, ev, 2, &bt_zero));
 	ASSERT_EQ(1u, ev[0].ident);
 	ASSERT_TRUE(ev[0].flags & EV_ERROR);
 	ASSERT_EQ(0, ev[0].data);
@@ -273,7 +276,8 @@ TEST_F(flags, receipts_fill_event_list)
 	ASSERT_EQ(0, ev[1].data);
 	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	BT_OK(self->kq, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_ERR(self->kq, ENOENT, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	BT_OK(self->kq, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	BT_ERR(self->kq, ENOENT, 4, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	/* the pending event waited for the next call */
 	BT_NOW(self->kq, &ev[0], 50, EVFILT_USER);
 }
