@@ -51,10 +51,9 @@
  *   scripts/kq-fuzz --kernel 6.1-debug --seconds N --seed S
  *
  *   kq-fuzz [--seed N] [--seconds N] [--procs N] [--threads N]
- *           [--only OP,...] [--skip OP,...] [--strict] [--list-ops]
+ *           [--only OP,...] [--skip OP,...] [--list-ops]
  * Exit status: 0 clean, 1 a finding (anomaly, hang, counters not back to
- * 0, a worker dying), 2 usage.  Kernel bugs already known (known_issues[])
- * are counted and printed but fail the run only with --strict.
+ * 0, a worker dying), 2 usage.
  */
 #define _GNU_SOURCE
 #include <sys/event.h>
@@ -158,7 +157,6 @@ struct stats {
 	_Atomic uint64_t procs, execs, threads, scm_fds;
 	_Atomic uint64_t faults_injected;	/* fail-nth reached its allocation */
 	_Atomic uint64_t anomalies;
-	_Atomic uint64_t known[1];		/* see known_issues[] */
 	_Atomic int live_kids;			/* forked and not yet reaped */
 };
 
@@ -229,7 +227,6 @@ static int64_t now_ms(void)
 static struct {
 	uint64_t seed;
 	int seconds, procs, threads;
-	bool strict;		/* known issues fail the run too */
 } opt = { .seconds = 600, .procs = 4, .threads = 2 };
 
 /* One fuzzing process: a worker (depth 0) or one of its descendants. */
@@ -279,24 +276,6 @@ static void anomaly(const char *fmt, ...)
 	if (write(2, buf, n) < 0)
 		(void)0;
 	count(&st->anomalies);
-}
-
-/*
- * Kernel bugs already reported: counted and shown in the summary, but a
- * run fails on them only with --strict, so that they do not hide others.
- */
-enum known { KNOWN_RECEIPT_OVERFLOW };
-
-static const char *const known_issues[] = {
-	[KNOWN_RECEIPT_OVERFLOW] = "receipt-overflow: EV_RECEIPT changes filled the event "
-		"list, then kevent() harvested over the EV_ERROR records and returned "
-		"fewer than it wrote (kq_apply_changes returns 0 when nevents runs out "
-		"after a successful EV_RECEIPT change)",
-};
-
-static void known(enum known k)
-{
-	count(&st->known[k]);
 }
 
 /* ---- the descriptor table ----------------------------------------------- */
@@ -1274,22 +1253,8 @@ static long untouched_from(const void *p, size_t len)
  * Records 0..n-1 are events or EV_ERROR records; the kernel writes nothing
  * at or after record n (after nev when the call failed).
  */
-/* Every record from first to nev is an EV_ERROR record. */
-static bool error_records(const void *list, size_t recsize, int first, int nev)
-{
-	int i;
-
-	for (i = first; i < nev; i++) {
-		const struct kq_kevent *kev = (const void *)((const char *)list + i * recsize);
-
-		if (kev->flags != EV_ERROR && kev->flags != 0xa5a5)
-			return false;
-	}
-	return true;
-}
-
 static void check_events(const char *what, const void *list, size_t recsize,
-			 int rc, int nev, int total, bool receipts)
+			 int rc, int nev, int total)
 {
 	int first_free = rc >= 0 ? rc : nev, i;
 	long off;
@@ -1317,11 +1282,7 @@ static void check_events(const char *what, const void *list, size_t recsize,
 	}
 	off = untouched_from((const char *)list + first_free * recsize,
 			     (total - first_free) * recsize);
-	if (off >= 0 && receipts && rc >= 0 && first_free + off / (long)recsize < nev &&
-	    error_records(list, recsize, first_free, nev) &&
-	    untouched_from((const char *)list + nev * recsize, (total - nev) * recsize) < 0)
-		known(KNOWN_RECEIPT_OVERFLOW);
-	else if (off >= 0)
+	if (off >= 0)
 		anomaly("%s returned %d (nevents %d) but wrote byte %ld of record %ld",
 			what, rc, nev, off % (long)recsize, first_free + off / (long)recsize);
 }
@@ -1350,16 +1311,6 @@ static int gen_changes(struct kevent *chg)
 	return n;
 }
 
-static bool any_receipt(const struct kevent *chg, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (chg[i].flags & EV_RECEIPT)
-			return true;
-	return false;
-}
-
 static void op_kevent(void)
 {
 	struct kevent chg[MAX_CHANGES], ev[MAX_EVENTS + CANARY];
@@ -1373,8 +1324,7 @@ static void op_kevent(void)
 	}
 	fill_canary(ev, sizeof(ev));
 	rc = note(OP_KEVENT, kevent(kq, chg, nch, ev, nev, &ts));
-	check_events("kevent", ev, sizeof(ev[0]), rc, nev, MAX_EVENTS + CANARY,
-		     any_receipt(chg, nch));
+	check_events("kevent", ev, sizeof(ev[0]), rc, nev, MAX_EVENTS + CANARY);
 }
 
 static void op_kevent64(void)
@@ -1395,8 +1345,7 @@ static void op_kevent64(void)
 	rc = note(OP_KEVENT64, raw_kevent(kq, chg, nch, ev, nev, &ts, KQ_RECORD_KEVENT64));
 	if (rc < 0 && errno == ENOTTY)
 		return;		/* not a kqueue: nothing was written */
-	check_events("kevent64", ev, sizeof(ev[0]), rc, nev, MAX_EVENTS + CANARY,
-		     any_receipt(chg32, nch));
+	check_events("kevent64", ev, sizeof(ev[0]), rc, nev, MAX_EVENTS + CANARY);
 }
 
 /*
@@ -2926,11 +2875,6 @@ static void print_summary(void)
 			printf(", %s %" PRIu64, sigabbrev_np(i) ? sigabbrev_np(i) : "?",
 			       atomic_load(&st->kid_signal[i]));
 	printf("\nkq-fuzz: anomalies: %" PRIu64 "\n", atomic_load(&st->anomalies));
-	for (i = 0; i < (int)(sizeof(known_issues) / sizeof(known_issues[0])); i++)
-		if (atomic_load(&st->known[i]))
-			printf("kq-fuzz: known issue seen %" PRIu64 " times%s: %s\n",
-			       atomic_load(&st->known[i]), opt.strict ? " (--strict: a finding)" : "",
-			       known_issues[i]);
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -3007,9 +2951,8 @@ static void print_replay(void)
 	int i, n = 0;
 
 	printf("kq-fuzz: %d processes with %d threads each, %d s; replay with: kq-fuzz "
-	       "--seed %" PRIu64 " --seconds %d --procs %d --threads %d%s", opt.procs,
-	       opt.threads + 1, opt.seconds, opt.seed, opt.seconds, opt.procs, opt.threads,
-	       opt.strict ? " --strict" : "");
+	       "--seed %" PRIu64 " --seconds %d --procs %d --threads %d", opt.procs,
+	       opt.threads + 1, opt.seconds, opt.seed, opt.seconds, opt.procs, opt.threads);
 	for (i = 0; i < OP_MAX; i++)
 		if (ops_off & (1ULL << i))
 			printf("%s%s", n++ ? "," : " --skip ", ops[i].name);
@@ -3019,7 +2962,7 @@ static void print_replay(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: kq-fuzz [--seed N] [--seconds N] [--procs N] [--threads N]\n"
-			"               [--only OP,...] [--skip OP,...] [--strict] [--list-ops]\n");
+			"               [--only OP,...] [--skip OP,...] [--list-ops]\n");
 	exit(2);
 }
 
@@ -3031,10 +2974,6 @@ static void parse_args(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "--strict")) {
-			opt.strict = true;
-			continue;
-		}
 		if (!strcmp(a, "--list-ops")) {
 			for (i = 0; i < OP_MAX; i++)
 				printf("%s\n", ops[i].name);
@@ -3128,8 +3067,6 @@ int main(int argc, char **argv)
 	findings += check_counters();
 	print_summary();
 	findings += atomic_load(&st->anomalies) > 0;
-	for (i = 0; opt.strict && i < (int)(sizeof(known_issues) / sizeof(known_issues[0])); i++)
-		findings += atomic_load(&st->known[i]) > 0;
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("kq-fuzz: seed %" PRIu64 ": %s\n", opt.seed, findings ? "FAIL" : "PASS");
 	return findings ? 1 : 0;
