@@ -411,6 +411,16 @@ static int kq_scan(const struct kq_call *c, int first, int max,
 		}
 		if (poll)
 			return 0;
+		/*
+		 * Knotes queued and then found not ready (a low-water mark
+		 * not reached on a busy socket) send us round again: keep
+		 * to the deadline and to signals even if kq_wait() never
+		 * sleeps.
+		 */
+		if (signal_pending(current))
+			return -EINTR;
+		if (deadline && ktime_compare(ktime_get(), *deadline) >= 0)
+			return 0;
 		err = kq_wait(kq, deadline);
 		if (err == -ETIMEDOUT)
 			return 0;
