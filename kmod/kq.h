@@ -227,6 +227,7 @@ void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
 			 struct file *file);
 struct hlist_head *kq_bucket_for_file(struct kq *kq, struct file *file);
 void kq_drop_closed_fd_knotes(struct kq *kq);
+bool kq_knote_fd_current(struct knote *kn, struct files_struct *files);
 
 /* kq_kevent.c */
 long kq_ioctl_kevent(struct kq *kq, void __user *uarg);

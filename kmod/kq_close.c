@@ -84,6 +84,19 @@ static struct kq_owner *kq_owner_lookup_rcu(struct files_struct *files)
 	return NULL;
 }
 
+/* The owner of @files with a reference, or NULL; any context. */
+static struct kq_owner *kq_owner_get(struct files_struct *files)
+{
+	struct kq_owner *o;
+
+	rcu_read_lock();
+	o = kq_owner_lookup_rcu(files);
+	if (o && !refcount_inc_not_zero(&o->ref))
+		o = NULL;
+	rcu_read_unlock();
+	return o;
+}
+
 static void kq_probe_disarm_fn(struct work_struct *w)
 {
 	mutex_lock(&kq_probe_mutex);
@@ -302,11 +315,7 @@ static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
 
 	if (likely(!atomic_read(&kq_nr_owners)) || !files || !file)
 		return 0;
-	rcu_read_lock();
-	o = kq_owner_lookup_rcu(files);
-	if (o && !refcount_inc_not_zero(&o->ref))
-		o = NULL;
-	rcu_read_unlock();
+	o = kq_owner_get(files);
 	if (!o)
 		return 0;
 
@@ -352,11 +361,7 @@ static void kq_exit_probe(void *data, struct task_struct *tsk)
 	if (likely(!atomic_read(&kq_nr_owners)) || !files ||
 	    (tsk->flags & PF_KTHREAD))
 		return;
-	rcu_read_lock();
-	o = kq_owner_lookup_rcu(files);
-	if (o && !refcount_inc_not_zero(&o->ref))
-		o = NULL;
-	rcu_read_unlock();
+	o = kq_owner_get(files);
 	if (!o)
 		return;
 	if (kq_files_empty(files) ||

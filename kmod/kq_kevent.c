@@ -251,17 +251,6 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 	return nerrors;
 }
 
-/* The descriptor behind a knote is still what its ident names. */
-static bool kq_fd_current(struct knote *kn)
-{
-	struct file *now;
-
-	rcu_read_lock();
-	now = files_lookup_fd_raw(current->files, kn->ident);
-	rcu_read_unlock();
-	return now == kn->file;
-}
-
 static void kq_after_delivery(struct knote *kn, struct list_head *requeue)
 {
 	struct kq *kq = kn->kq;
@@ -317,7 +306,7 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 			continue;
 
 		/* A closed or replaced descriptor never reports. */
-		if (kn->file && !kq_fd_current(kn)) {
+		if (kn->file && !kq_knote_fd_current(kn, current->files)) {
 			kq_knote_drop(kn);
 			continue;
 		}

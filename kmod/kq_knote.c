@@ -392,18 +392,21 @@ void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
 	struct knote *kn;
 
 	hlist_for_each_entry_safe(kn, tmp, kq_bucket_for_file(kq, file),
-				  hnode) {
-		struct file *now;
-
-		if (kn->file != file)
-			continue;
-		rcu_read_lock();
-		now = kn->ident < INT_MAX ?
-		      files_lookup_fd_raw(files, kn->ident) : NULL;
-		rcu_read_unlock();
-		if (now != file)
+				  hnode)
+		if (kn->file == file && !kq_knote_fd_current(kn, files))
 			kq_knote_drop(kn);
-	}
+}
+
+/* A descriptor knote's ident still names its file in @files. */
+bool kq_knote_fd_current(struct knote *kn, struct files_struct *files)
+{
+	struct file *now;
+
+	rcu_read_lock();
+	now = kn->ident < INT_MAX ? files_lookup_fd_raw(files, kn->ident) :
+				    NULL;
+	rcu_read_unlock();
+	return now == kn->file;
 }
 
 /*
@@ -423,19 +426,10 @@ void kq_drop_closed_fd_knotes(struct kq *kq)
 	mutex_lock(&kq->mtx);
 	WRITE_ONCE(kq->closed_scan_at, jiffies + HZ);
 	for (i = 0; i < (1U << kq->hbits); i++) {
-		hlist_for_each_entry_safe(kn, tmp, &kq->table[i], hnode) {
-			struct file *now;
-
-			if (!kn->file)
-				continue;
-			rcu_read_lock();
-			now = kn->ident < INT_MAX ?
-			      files_lookup_fd_raw(current->files, kn->ident) :
-			      NULL;
-			rcu_read_unlock();
-			if (now != kn->file)
+		hlist_for_each_entry_safe(kn, tmp, &kq->table[i], hnode)
+			if (kn->file &&
+			    !kq_knote_fd_current(kn, current->files))
 				kq_knote_drop(kn);
-		}
 		cond_resched();
 	}
 	mutex_unlock(&kq->mtx);
