@@ -208,6 +208,11 @@ TEST_F(lim, param_permissions)
 	EXPECT_EQ(0644, st.st_mode & 07777);
 	ASSERT_EQ(0, stat(OWN_PARAM_DIR "max_timers", &st));
 	EXPECT_EQ(0644, st.st_mode & 07777);
+	ASSERT_EQ(0, stat(OWN_PARAM_DIR "max_user_timers", &st));
+	EXPECT_EQ(0644, st.st_mode & 07777);
+	/* given at load time only */
+	ASSERT_EQ(0, stat(OWN_PARAM_DIR "close_probe", &st));
+	EXPECT_EQ(0444, st.st_mode & 07777);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -219,6 +224,9 @@ TEST_F(lim, param_permissions)
 		CK_ERR(open(OWN_PARAM_DIR "max_user_knotes", O_WRONLY),
 		       EACCES);
 		CK_ERR(open(OWN_PARAM_DIR "max_timers", O_WRONLY), EACCES);
+		CK_ERR(open(OWN_PARAM_DIR "max_user_timers", O_WRONLY),
+		       EACCES);
+		CK_ERR(open(OWN_PARAM_DIR "close_probe", O_WRONLY), EACCES);
 		_exit(0);
 	}
 	OWN_WAIT_CHILD(pid);

@@ -22,8 +22,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <glob.h>
-#include <sys/ioctl.h>
-#include <termios.h>
 #include "kq_util.h"
 #include "kq_own.h"
 
@@ -136,16 +134,6 @@ static void kq_user(int mode)
 	kill(getpid(), SIGUSR1);
 	switch (mode) {
 	case 0:
-		if (getenv("KQ_RELOAD_DEBUG")) {
-			long long t = kq_now_ms();
-			int unsent = -1;
-
-			ioctl(23, TIOCOUTQ, &unsent);
-			syscall(SYS_close_range, 21, ~0U, 0);
-			fprintf(stderr, "# close_range: %lld ms, %d unsent\n",
-				kq_now_ms() - t, unsent);
-			break;
-		}
 		syscall(SYS_close_range, 21, ~0U, 0);
 		break;
 	case 1:
