@@ -1272,6 +1272,9 @@ static void check_events(const char *what, const void *list, size_t recsize,
 					(long long)kev->data);
 			else
 				count(&st->receipts[kev->data < NERR ? kev->data : NERR - 1]);
+		} else if (kev->filter == EVFILT_LIBKQUEUE &&
+			   (kev->flags & EV_RECEIPT)) {
+			count(&st->events[-EVFILT_LIBKQUEUE]);	/* a query's answer */
 		} else if (!known_filter(kev->filter)) {
 			anomaly("%s: event %d of %d has filter %d (ident %llu flags 0x%x)",
 				what, i, rc, kev->filter, (unsigned long long)kev->ident,
@@ -1441,7 +1444,8 @@ static void op_kevent_bad(void)
 		a->record_size = PICK(recsizes);
 		break;
 	case 5:
-		a->flags = rnd() | 1;
+		a->flags = (rnd() & ~(uint64_t)KQ_KEVENT_FLAGS_ALL) |
+			   (KQ_KEVENT_FLAGS_ALL + 1);	/* an unknown bit */
 		break;
 	case 6:
 		a->nchanges = chance(50) ? -1 - (int)below(INT_MAX) : n;

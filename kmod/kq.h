@@ -231,6 +231,7 @@ bool kq_knote_fd_current(struct knote *kn, struct files_struct *files);
 
 /* kq_kevent.c */
 long kq_ioctl_kevent(struct kq *kq, void __user *uarg);
+int kq_libkqueue_change(struct kq_kev *kev, u64 version_str);
 unsigned int kq_pending(struct kq *kq);
 
 /* kq_nest.c */

@@ -20,6 +20,8 @@ struct kq_call {
 	int nchanges;
 	int nevents;
 	unsigned int recsize;
+	bool libkqueue_flags;	/* KQ_KEVENT_LIBKQUEUE_FLAGS */
+	u64 version_str;
 };
 
 static const struct kq_filter *kq_filter_of(s16 filter)
@@ -217,6 +219,7 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 {
 	struct kq_kev kev;
 	int i, err, nerrors = 0;
+	u16 caller_flags;
 
 	for (i = 0; i < c->nchanges; i++) {
 		cond_resched();
@@ -227,12 +230,27 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 			return err;
 		if (!kev.filter)
 			continue;
+		caller_flags = kev.flags;
 		kev.flags &= ~EV_SYSFLAGS;
-		mutex_lock(&c->kq->mtx);
-		if (!hlist_empty(&c->kq->newborn))
-			kq_adopt_newborns(c->kq);
-		err = kq_register(c->kq, &kev);
-		mutex_unlock(&c->kq->mtx);
+		if (kev.filter == EVFILT_LIBKQUEUE) {
+			err = kq_libkqueue_change(&kev, c->version_str);
+			if (err > 0) {
+				/* a query with no room for its answer (libkqueue) */
+				if (*nevents == 0)
+					return -EFAULT;
+				if (kq_write_record(c, nerrors, &kev))
+					return -EFAULT;
+				nerrors++;
+				(*nevents)--;
+				continue;
+			}
+		} else {
+			mutex_lock(&c->kq->mtx);
+			if (!hlist_empty(&c->kq->newborn))
+				kq_adopt_newborns(c->kq);
+			err = kq_register(c->kq, &kev);
+			mutex_unlock(&c->kq->mtx);
+		}
 		if (!err && !(kev.flags & EV_RECEIPT))
 			continue;
 		/*
@@ -241,7 +259,9 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 		 */
 		if (*nevents == 0)
 			return err ? err : nerrors;
-		kev.flags = EV_ERROR;
+		/* the record: FreeBSD's bare EV_ERROR, or libkqueue's */
+		kev.flags = c->libkqueue_flags ? caller_flags | EV_ERROR :
+						 EV_ERROR;
 		kev.data = -err;
 		if (kq_write_record(c, nerrors, &kev))
 			return -EFAULT;
@@ -321,6 +341,8 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		kev.ident = kn->ident;
 		kev.filter = kn->filter;
 		kev.flags |= kn->flags;
+		if (c->libkqueue_flags)
+			kev.flags |= EV_ADD;	/* libkqueue keeps it */
 		kev.udata = kn->udata;
 		err = kq_write_record(c, first + n, &kev);
 		if (err) {
@@ -450,11 +472,13 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 		return -EFAULT;
 	if (usize < KQ_KEVENT_ARGS_SIZE_VER0 || usize > PAGE_SIZE)
 		return -EINVAL;
+	/* E2BIG: newer than this module; the caller may retry smaller */
 	err = copy_struct_from_user(&args, sizeof(args), uarg, usize);
 	if (err)
-		return err == -E2BIG ? -EINVAL : err;
-	if (args.flags || (args.record_size != KQ_RECORD_KEVENT &&
-			   args.record_size != KQ_RECORD_KEVENT64))
+		return err;
+	if ((args.flags & ~KQ_KEVENT_FLAGS_ALL) ||
+	    (args.record_size != KQ_RECORD_KEVENT &&
+	     args.record_size != KQ_RECORD_KEVENT64))
 		return -EINVAL;
 	if (args.nchanges < 0 || args.nevents < 0)
 		return -EINVAL;
@@ -473,6 +497,8 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 	c.nchanges = args.nchanges;
 	c.nevents = args.nevents;
 	c.recsize = args.record_size;
+	c.libkqueue_flags = args.flags & KQ_KEVENT_LIBKQUEUE_FLAGS;
+	c.version_str = args.version_str;
 
 	nevents = c.nevents;
 	nerrors = kq_apply_changes(&c, &nevents);

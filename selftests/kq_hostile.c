@@ -409,6 +409,10 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
 	a.size = KQ_KEVENT_ARGS_SIZE_VER0 - 1;
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
+	/* The first version's size (no version_str) is accepted. */
+	a.size = KQ_KEVENT_ARGS_SIZE_VER0;
+	r = ioctl(kq, KQ_IOC_KEVENT, &a);
+	EXPECT_EQ(1, r) TH_LOG("size %u: %d (%s)", a.size, r, strerror(errno));
 	a.size = 0xffffffffu;
 	EXPECT_KEV_ERR(kq, &a, EINVAL, E2BIG);
 
@@ -453,7 +457,7 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 
 	/* flags */
 	args_init(&a, NULL, 0, ev, 4, &own_zero_ts);
-	a.flags = 1;
+	a.flags = KQ_KEVENT_FLAGS_ALL + 1;	/* the first unknown bit */
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
 	a.flags = 1ull << 63;
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);

@@ -4,17 +4,9 @@
  * LD_PRELOAD: preload/libkqueue_app is linked against a stand-in
  * libkqueue.so.0 that only fails; with the shim preloaded it works.
  */
-#include <errno.h>
+#include "kq_util.h"
+
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <sys/wait.h>
-
-#include "kselftest_harness.h"
-
-#define SHIM_PATHS { "/usr/lib/libkqueue.so.0", "../shim/libkqueue.so.0" }
 
 static int run_app(const char *preload)
 {
@@ -43,17 +35,6 @@ static int run_app(const char *preload)
 	return WEXITSTATUS(status);
 }
 
-static const char *shim_path(void)
-{
-	static const char *const paths[] = SHIM_PATHS;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (!access(paths[i], R_OK))
-			return paths[i];
-	return NULL;
-}
-
 TEST(without_shim_the_stand_in_fails)
 {
 	ASSERT_EQ(2, run_app(NULL));
@@ -61,7 +42,7 @@ TEST(without_shim_the_stand_in_fails)
 
 TEST(with_shim_preloaded_it_works)
 {
-	const char *shim = shim_path();
+	const char *shim = kq_shim_path();
 
 	ASSERT_NE(NULL, shim);
 	ASSERT_EQ(0, run_app(shim));

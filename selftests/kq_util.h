@@ -52,6 +52,20 @@
 
 #define KQ_ACTION_FLAGS	(EV_ADD | EV_DELETE | EV_ENABLE | EV_DISABLE)
 
+/* The shared shim: installed in the VM, or next to the selftests' build. */
+static inline const char *kq_shim_path(void)
+{
+	static const char *const paths[] = {
+		"/usr/lib/libkqueue.so.0", "../shim/libkqueue.so.0",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (!access(paths[i], R_OK))
+			return paths[i];
+	return NULL;
+}
+
 static inline struct timespec kq_ms(long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000,

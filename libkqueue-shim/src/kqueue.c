@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <linux/time_types.h>
@@ -37,9 +39,35 @@ _Static_assert(sizeof(((struct timespec *)0)->tv_sec) ==
 _Static_assert(sizeof(((struct timespec *)0)->tv_nsec) ==
     sizeof(((struct __kernel_timespec *)0)->tv_nsec), "timespec.tv_nsec size");
 
-_Static_assert(sizeof(struct kq_kevent_args) == KQ_KEVENT_ARGS_SIZE_VER0,
+_Static_assert(sizeof(struct kq_kevent_args) == KQ_KEVENT_ARGS_SIZE_VER1,
     "struct kq_kevent_args size");
 _Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64 only");
+
+/*
+ * EVFILT_LIBKQUEUE's NOTE_VERSION_STR answer, as libkqueue words its own:
+ * the version first.  The kernel hands back this pointer as udata.
+ */
+_Static_assert(KQ_LIBKQUEUE_VERSION == 0x02060100,
+    "kq_version_str says 2.6.1");
+static const char kq_version_str[] =
+    "2.6.1 (kqueue for Linux: libkqueue-shim " KQ_SHIM_VERSION
+    " over /dev/kqueue)";
+
+/*
+ * KQUEUE_LIBKQUEUE_FLAGS=1 in the environment, read once when the library
+ * is loaded: returned flags as libkqueue reports them (EV_ADD kept, and
+ * receipts that keep the change's flags) for binaries that depend on it.
+ */
+static uint64_t kq_call_flags;
+
+__attribute__((constructor)) static void
+kq_read_environment(void)
+{
+	const char *v = getenv("KQUEUE_LIBKQUEUE_FLAGS");
+
+	if (v != NULL && v[0] != '\0' && strcmp(v, "0") != 0)
+		kq_call_flags = KQ_KEVENT_LIBKQUEUE_FLAGS;
+}
 
 /*
  * Open a new kqueue.  A missing device means the module is not loaded:
@@ -103,11 +131,22 @@ kevent(int kq, const struct kevent *changelist, int nchanges,
 		.nchanges = nchanges,
 		.nevents = nevents,
 		.timeout = (uint64_t)(uintptr_t)timeout,
-		.flags = 0,
+		.flags = kq_call_flags,
+		.version_str = (uint64_t)(uintptr_t)kq_version_str,
 	};
 	int n;
 
 	n = ioctl(kq, KQ_IOC_KEVENT, &args);
+	/*
+	 * A module older than this library rejects the new fields, before
+	 * any change is applied: again, as the first version (no
+	 * NOTE_VERSION_STR string, no libkqueue flags).
+	 */
+	if (n == -1 && errno == E2BIG) {
+		args.size = KQ_KEVENT_ARGS_SIZE_VER0;
+		args.flags = 0;
+		n = ioctl(kq, KQ_IOC_KEVENT, &args);
+	}
 	/* Not a kqueue: BSD says EBADF where an ioctl says ENOTTY. */
 	if (n == -1 && errno == ENOTTY)
 		errno = EBADF;

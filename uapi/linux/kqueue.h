@@ -108,10 +108,27 @@
 #define NOTE_MSECONDS		0x0010
 #define NOTE_ABSTIME		NOTE_ABSOLUTE
 
-/* EVFILT_LIBKQUEUE */
+/*
+ * EVFILT_LIBKQUEUE: libkqueue's query filter, answered at once and never
+ * registered.  NOTE_VERSION and NOTE_VERSION_STR return one record (the
+ * change with EV_RECEIPT added): for NOTE_VERSION, data is
+ * KQ_LIBKQUEUE_VERSION, encoded as libkqueue encodes its own
+ * (major << 24 | minor << 16 | patch << 8); for NOTE_VERSION_STR, udata
+ * is kq_kevent_args.version_str.  libkqueue's run-time knobs (3-7) are
+ * accepted and change nothing: this kqueue is always thread safe, never
+ * inherited across fork and has no debug output.  NOTE_FILE_POLL_INTERVAL
+ * fails with ENOSYS, as on libkqueue's Linux backend: no file is polled.
+ */
 #define NOTE_VERSION		0x0001
 #define NOTE_VERSION_STR	0x0002
+#define NOTE_THREAD_SAFE	0x0003
+#define NOTE_FORK_CLEANUP	0x0004
+#define NOTE_DEBUG		0x0005
+#define NOTE_DEBUG_PREFIX	0x0006
+#define NOTE_DEBUG_FUNC		0x0007
 #define NOTE_FILE_POLL_INTERVAL	0x0008
+/* The libkqueue release whose interface and behaviour this is. */
+#define KQ_LIBKQUEUE_VERSION	0x02060100	/* 2.6.1 */
 
 /* The 32-byte record: struct kevent on LP64 Linux. */
 struct kq_kevent {
@@ -146,10 +163,21 @@ struct kq_kevent_args {
 	__s32	nchanges;
 	__s32	nevents;
 	__u64	timeout;	/* struct __kernel_timespec *; 0: wait forever */
-	__u64	flags;		/* reserved, must be 0 */
+	__u64	flags;		/* KQ_KEVENT_* */
+	__u64	version_str;	/* udata of NOTE_VERSION_STR records (a char *) */
 };
 
 #define KQ_KEVENT_ARGS_SIZE_VER0	48
+#define KQ_KEVENT_ARGS_SIZE_VER1	56	/* version_str */
+
+/*
+ * kq_kevent_args.flags.  KQ_KEVENT_LIBKQUEUE_FLAGS: report flags the way
+ * libkqueue does, for binaries that depend on it: returned events keep
+ * EV_ADD, and EV_RECEIPT and error records keep the change's own flags
+ * (with EV_ERROR added) instead of FreeBSD's bare EV_ERROR.
+ */
+#define KQ_KEVENT_LIBKQUEUE_FLAGS	0x1ULL
+#define KQ_KEVENT_FLAGS_ALL		KQ_KEVENT_LIBKQUEUE_FLAGS
 
 /* NetBSD's filter-name mapping (struct kfilter_mapping). */
 struct kq_kfilter_mapping {

@@ -76,28 +76,11 @@ struct kfilter_mapping {
 #define KFILTER_BYNAME		KQ_IOC_KFILTER_BYNAME
 
 /*
- * Names libkqueue's <sys/event.h> defines that the uapi does not: the
- * remaining EVFILT_LIBKQUEUE commands (libkqueue runtime knobs; the kernel
- * rejects them), EVFILT_NETDEV hints and FreeBSD's vfsquery flags (both
- * filters are unsupported, but programs test for the names).  The values
- * are libkqueue's.
+ * Names libkqueue's <sys/event.h> defines that the uapi does not:
+ * EVFILT_NETDEV hints and FreeBSD's vfsquery flags (both filters are
+ * unsupported, but programs test for the names).  The values are
+ * libkqueue's.
  */
-#ifndef NOTE_THREAD_SAFE
-#define NOTE_THREAD_SAFE	0x0003
-#endif
-#ifndef NOTE_FORK_CLEANUP
-#define NOTE_FORK_CLEANUP	0x0004
-#endif
-#ifndef NOTE_DEBUG
-#define NOTE_DEBUG		0x0005
-#endif
-#ifndef NOTE_DEBUG_PREFIX
-#define NOTE_DEBUG_PREFIX	0x0006
-#endif
-#ifndef NOTE_DEBUG_FUNC
-#define NOTE_DEBUG_FUNC		0x0007
-#endif
-
 #ifndef NOTE_LINKUP
 #define NOTE_LINKUP		0x0001	/* link is up */
 #define NOTE_LINKDOWN		0x0002	/* link is down */
