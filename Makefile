@@ -5,7 +5,9 @@
 #   make KVER=<release>   the module for one kernel only (or KDIR=<headers dir>)
 #   make check            install dependencies, build (also the 6.1-debug kernel,
 #                         once per machine), run the selftests in a VM on every
-#                         target kernel; ends "N passed, N failed, N skipped"
+#                         target kernel, and libevent's and CPython's kqueue
+#                         tests against epoll on 6.1 and 6.12 (make clients
+#                         builds them); ends "N passed, N failed, N skipped"
 #   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
 #   make demo             run build/demo/kq-echo-demo in a VM on 6.1
 #   make vm-shell CMD=..  any command in the VM (see scripts/kq-vm)
@@ -56,7 +58,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all modules shim selftests demo-prog loader kselftest-headers check demo vm-shell clean debug-kernel bench bench-prog fuzz
+.PHONY: all modules shim selftests demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
 all: modules shim selftests demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
@@ -97,7 +99,13 @@ check:
 	scripts/install-deps
 	$(if $(filter 6.1-debug,$(SERIES)),scripts/build-debug-kernel)
 	$(MAKE) all
+	$(MAKE) clients
 	scripts/kq-check $(SERIES)
+
+# Real clients for make check, built against the shim from Debian's source
+# packages and cached in /var/cache/kqueue-linux/clients (silent when built).
+clients: shim
+	for c in libevent cpython; do [ ! -x scripts/build-$$c ] || scripts/build-$$c || exit; done
 
 # Cached in /var/cache/kqueue-linux/debug/<key>/; silent when already built.
 debug-kernel:
