@@ -466,13 +466,33 @@ static void sig_attacker(int ready, int hold)
 	_exit(0);
 }
 
-static long long victim_measure(struct __test_metadata *_metadata, int sock)
+static long long victim_measure_once(struct __test_metadata *_metadata,
+				     int sock)
 {
 	long long ns = -1;
 
 	ASSERT_EQ(0, own_send_byte(sock, 'm'));
 	ASSERT_EQ((ssize_t)sizeof(ns), read(sock, &ns, sizeof(ns)));
 	return ns;
+}
+
+/*
+ * The fastest of three measurements 0.3 s apart: another VM or build on
+ * the host slows a whole measurement (seen: 2x for seconds), not one batch.
+ */
+static long long victim_measure(struct __test_metadata *_metadata, int sock)
+{
+	long long best = -1, ns;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (i)
+			usleep(300000);
+		ns = victim_measure_once(_metadata, sock);
+		if (best < 0 || (ns >= 0 && ns < best))
+			best = ns;
+	}
+	return best;
 }
 
 /* The tests below take minutes on the debug kernel. */
