@@ -105,7 +105,8 @@ check:
 # Real clients for make check, built against the shim from Debian's source
 # packages and cached in /var/cache/kqueue-linux/clients (silent when built).
 clients: shim
-	for c in libevent cpython; do [ ! -x scripts/build-$$c ] || scripts/build-$$c || exit; done
+	scripts/build-libevent
+	scripts/build-cpython
 
 # Cached in /var/cache/kqueue-linux/debug/<key>/; silent when already built.
 debug-kernel:
