@@ -58,8 +58,8 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all modules shim selftests demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
-all: modules shim selftests demo-prog loader
+.PHONY: all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
+all: modules shim selftests shim32 selftests32 demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
 # to the sources, and kbuild writes its objects there.
@@ -79,6 +79,15 @@ shim:
 
 selftests: shim kselftest-headers
 	$(NO_WARNINGS) $(MAKE) -C selftests KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim OUTPUT=$(BUILD)/selftests
+
+# i386 programs on the 64-bit kernels (gcc-multilib): the shim as a second
+# library, and the selftests that cover every filter (selftests/Makefile).
+M32		:= CC="$(CC) -m32"
+shim32:
+	$(NO_WARNINGS) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim32 $(M32)
+
+selftests32: shim32 kselftest-headers
+	$(NO_WARNINGS) $(MAKE) -C selftests m32 KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim32 OUTPUT=$(BUILD)/selftests32 $(M32)
 
 demo-prog: shim
 	$(NO_WARNINGS) $(MAKE) -C demo O=$(BUILD)/demo SHIM_O=$(BUILD)/shim

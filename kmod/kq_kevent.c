@@ -11,7 +11,9 @@
 #include <linux/sched/signal.h>
 #include <linux/hrtimer.h>
 #include <linux/time64.h>
+#include <linux/compat.h>
 #include "kq.h"
+#include "kq_record.h"
 
 struct kq_call {
 	struct kq *kq;
@@ -53,35 +55,15 @@ static const struct kq_filter *kq_filter_of(s16 filter)
 
 static int kq_read_record(const struct kq_call *c, int i, struct kq_kev *kev)
 {
-	struct kq_kevent64 rec = {};
-
-	if (copy_from_user(&rec, c->changes + (size_t)i * c->recsize,
-			   c->recsize))
-		return -EFAULT;
-	kev->ident = rec.ident;
-	kev->filter = rec.filter;
-	kev->flags = rec.flags;
-	kev->fflags = rec.fflags;
-	kev->data = rec.data;
-	kev->udata = rec.udata;
-	memcpy(kev->ext, rec.ext, sizeof(kev->ext));
-	return 0;
+	return kq_record_read(c->changes + (size_t)i * c->recsize, c->recsize,
+			      kev);
 }
 
 static int kq_write_record(const struct kq_call *c, int i,
 			   const struct kq_kev *kev)
 {
-	struct kq_kevent64 rec = {
-		.ident = kev->ident, .filter = kev->filter,
-		.flags = kev->flags, .fflags = kev->fflags,
-		.data = kev->data, .udata = kev->udata,
-	};
-
-	memcpy(rec.ext, kev->ext, sizeof(rec.ext));
-	if (copy_to_user(c->events + (size_t)i * c->recsize, &rec,
-			 c->recsize))
-		return -EFAULT;
-	return 0;
+	return kq_record_write(c->events + (size_t)i * c->recsize, c->recsize,
+			       kev);
 }
 
 static void kq_queue_if_active(struct knote *kn)
@@ -331,7 +313,7 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 			continue;
 		}
 		kev.uscratch = c->events + (size_t)(first + n) * c->recsize +
-			       offsetof(struct kq_kevent, data);
+			       kq_record_data_offset(c->recsize);
 		if (!kn->fop->event(kn, &kev) && !kn->forced) {
 			if (kev.drop)
 				kq_knote_drop(kn);
@@ -447,7 +429,10 @@ static int kq_read_timeout(u64 uptr, ktime_t *deadline, bool *poll)
 	*poll = false;
 	if (!uptr)
 		return 0;
-	if (get_timespec64(&ts, u64_to_user_ptr(uptr)))
+	/* an i386 caller's timespec has a 32-bit time_t (a relative time) */
+	if (in_compat_syscall() ?
+	    get_old_timespec32(&ts, u64_to_user_ptr(uptr)) :
+	    get_timespec64(&ts, u64_to_user_ptr(uptr)))
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
 		return -EINVAL;
@@ -477,8 +462,7 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 	if (err)
 		return err;
 	if ((args.flags & ~KQ_KEVENT_FLAGS_ALL) ||
-	    (args.record_size != KQ_RECORD_KEVENT &&
-	     args.record_size != KQ_RECORD_KEVENT64))
+	    !kq_record_size_ok(args.record_size))
 		return -EINVAL;
 	if (args.nchanges < 0 || args.nevents < 0)
 		return -EINVAL;

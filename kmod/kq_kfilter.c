@@ -2,6 +2,7 @@
 /* NetBSD's KFILTER_BYFILTER and KFILTER_BYNAME: filter names and numbers. */
 #include <linux/uaccess.h>
 #include <linux/string.h>
+#include <linux/compat.h>
 #include "kq.h"
 
 static const struct {
@@ -22,6 +23,30 @@ static const struct {
 
 #define KQ_KFILTER_MAXNAME	32
 
+/* An i386 caller's mapping (compat_ioctl) read into the 64-bit one. */
+static int kq_kfilter_read(void __user *uarg, struct kq_kfilter_mapping *m)
+{
+	struct kq_kfilter_mapping32 m32;
+
+	if (!in_compat_syscall())
+		return copy_from_user(m, uarg, sizeof(*m)) ? -EFAULT : 0;
+	if (copy_from_user(&m32, uarg, sizeof(m32)))
+		return -EFAULT;
+	*m = (struct kq_kfilter_mapping){ .name = m32.name, .len = m32.len,
+					  .filter = m32.filter };
+	return 0;
+}
+
+static int kq_kfilter_write_filter(void __user *uarg,
+				   const struct kq_kfilter_mapping *m)
+{
+	if (in_compat_syscall())
+		return put_user(m->filter, &((struct kq_kfilter_mapping32 __user *)
+					     uarg)->filter);
+	return put_user(m->filter, &((struct kq_kfilter_mapping __user *)
+				     uarg)->filter);
+}
+
 long kq_ioctl_kfilter(unsigned int cmd, void __user *uarg)
 {
 	struct kq_kfilter_mapping m;
@@ -29,7 +54,7 @@ long kq_ioctl_kfilter(unsigned int cmd, void __user *uarg)
 	unsigned int i;
 	long n;
 
-	if (copy_from_user(&m, uarg, sizeof(m)))
+	if (kq_kfilter_read(uarg, &m))
 		return -EFAULT;
 	if (cmd == KQ_IOC_KFILTER_BYFILTER) {
 		for (i = 0; i < ARRAY_SIZE(kq_filter_names); i++) {
@@ -55,7 +80,7 @@ long kq_ioctl_kfilter(unsigned int cmd, void __user *uarg)
 		if (strcmp(kq_filter_names[i].name, name))
 			continue;
 		m.filter = (u32)(s32)kq_filter_names[i].filter;
-		return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
+		return kq_kfilter_write_filter(uarg, &m) ? -EFAULT : 0;
 	}
 	return -ENOENT;
 }

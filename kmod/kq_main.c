@@ -164,6 +164,8 @@ const struct file_operations kq_fops = {
 	.release = kq_release,
 	.poll = kq_poll,
 	.unlocked_ioctl = kq_ioctl,
+	/* i386 programs: the same argument block, 20-byte kevent records */
+	.compat_ioctl = compat_ptr_ioctl,
 	.show_fdinfo = kq_show_fdinfo,
 };
 

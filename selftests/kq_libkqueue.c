@@ -28,7 +28,7 @@ static int raw_kevent(int kq, const struct kevent *ch, int nch,
 		      struct kevent *ev, int nev, __u32 size, __u64 flags)
 {
 	struct kq_kevent_args a = {
-		.size = size, .record_size = KQ_RECORD_KEVENT,
+		.size = size, .record_size = sizeof(struct kevent),	/* 32 or 20 */
 		.changelist = (uintptr_t)ch, .eventlist = (uintptr_t)ev,
 		.nchanges = nch, .nevents = nev, .timeout = (uintptr_t)&zero_ts,
 		.flags = flags,

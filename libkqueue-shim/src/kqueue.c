@@ -24,6 +24,10 @@
 #define KQ_EXPORT	__attribute__((visibility("default")))
 #define KQ_DEVICE	"/dev/kqueue"
 
+_Static_assert(sizeof(struct kq_kevent_args) == KQ_KEVENT_ARGS_SIZE_VER1,
+    "struct kq_kevent_args size");
+
+#if defined(__LP64__)
 /*
  * The timeout is passed by address to the kernel, which reads a
  * struct __kernel_timespec; glibc's struct timespec on LP64 is the same.
@@ -34,14 +38,17 @@ _Static_assert(offsetof(struct timespec, tv_sec) ==
     offsetof(struct __kernel_timespec, tv_sec), "timespec.tv_sec offset");
 _Static_assert(offsetof(struct timespec, tv_nsec) ==
     offsetof(struct __kernel_timespec, tv_nsec), "timespec.tv_nsec offset");
-_Static_assert(sizeof(((struct timespec *)0)->tv_sec) ==
-    sizeof(((struct __kernel_timespec *)0)->tv_sec), "timespec.tv_sec size");
-_Static_assert(sizeof(((struct timespec *)0)->tv_nsec) ==
-    sizeof(((struct __kernel_timespec *)0)->tv_nsec), "timespec.tv_nsec size");
-
-_Static_assert(sizeof(struct kq_kevent_args) == KQ_KEVENT_ARGS_SIZE_VER1,
-    "struct kq_kevent_args size");
-_Static_assert(sizeof(void *) == sizeof(uint64_t), "LP64 only");
+#define KQ_SHIM_RECORD	KQ_RECORD_KEVENT
+#else
+/*
+ * i386 (compat_ioctl): 20-byte records, and the program's own timespec
+ * with its 32-bit time_t, which the kernel reads as such.
+ */
+_Static_assert(sizeof(struct timespec) == 8, "i386 with a 32-bit time_t");
+#define KQ_SHIM_RECORD	KQ_RECORD_KEVENT32
+#endif
+_Static_assert(sizeof(struct kevent) == KQ_SHIM_RECORD,
+    "struct kevent is not the kernel's record");
 
 /*
  * EVFILT_LIBKQUEUE's NOTE_VERSION_STR answer, as libkqueue words its own:
@@ -125,7 +132,7 @@ kevent(int kq, const struct kevent *changelist, int nchanges,
 {
 	struct kq_kevent_args args = {
 		.size = sizeof(args),
-		.record_size = KQ_RECORD_KEVENT,
+		.record_size = KQ_SHIM_RECORD,
 		.changelist = (uint64_t)(uintptr_t)changelist,
 		.eventlist = (uint64_t)(uintptr_t)eventlist,
 		.nchanges = nchanges,

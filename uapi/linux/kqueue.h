@@ -9,8 +9,10 @@
  *
  * The change and event lists are the caller's own arrays of kevent records,
  * read and written in place: 32-byte records (struct kq_kevent, the layout
- * of libkqueue, Darwin and FreeBSD <= 11) or 64-byte records (struct
- * kq_kevent64, FreeBSD >= 12 with ext[4]), chosen by record_size.
+ * of libkqueue, Darwin and FreeBSD <= 11), 64-byte records (struct
+ * kq_kevent64, FreeBSD >= 12 with ext[4]) or, for i386 programs on a 64-bit
+ * kernel, 20-byte ones (struct kq_kevent32), chosen by record_size.  The
+ * argument block has the same layout for 32- and 64-bit callers.
  *
  * The constants carry their BSD names: the ABI is BSD's, and libkqueue's
  * values where the BSDs differ.
@@ -151,22 +153,40 @@ struct kq_kevent64 {
 	__u64	ext[4];
 };
 
+/*
+ * The 20-byte record: struct kevent of an i386 (ILP32) program, through
+ * compat_ioctl on a 64-bit kernel.  data is 32 bits there, as on i386 BSD.
+ */
+struct kq_kevent32 {
+	__u32	ident;
+	__s16	filter;
+	__u16	flags;
+	__u32	fflags;
+	__s32	data;
+	__u32	udata;
+};
+
 #define KQ_RECORD_KEVENT	32	/* struct kq_kevent */
 #define KQ_RECORD_KEVENT64	64	/* struct kq_kevent64 */
+#define KQ_RECORD_KEVENT32	20	/* struct kq_kevent32 */
 
 /* Argument of KQ_IOC_KEVENT; the ioctl returns the number of events. */
 struct kq_kevent_args {
 	__u32	size;		/* sizeof(struct kq_kevent_args) */
-	__u32	record_size;	/* KQ_RECORD_KEVENT or KQ_RECORD_KEVENT64 */
+	__u32	record_size;	/* KQ_RECORD_KEVENT, KQ_RECORD_KEVENT64 or 32 */
 	__u64	changelist;	/* user pointer to nchanges records */
 	__u64	eventlist;	/* user pointer to nevents records */
 	__s32	nchanges;
 	__s32	nevents;
-	__u64	timeout;	/* struct __kernel_timespec *; 0: wait forever */
+	__u64	timeout;	/* struct __kernel_timespec *; 0: forever */
 	__u64	flags;		/* KQ_KEVENT_* */
 	__u64	version_str;	/* udata of NOTE_VERSION_STR records (a char *) */
 };
 
+/*
+ * From an i386 program (compat_ioctl) the timeout is its own 8-byte struct
+ * timespec (32-bit time_t: a relative time needs no more).
+ */
 #define KQ_KEVENT_ARGS_SIZE_VER0	48
 #define KQ_KEVENT_ARGS_SIZE_VER1	56	/* version_str */
 
@@ -185,6 +205,16 @@ struct kq_kfilter_mapping {
 	__u64	len;		/* size of the name buffer */
 	__u32	filter;
 	__u32	__pad;
+};
+
+/*
+ * What an i386 program passes with the same ioctl numbers: NetBSD's
+ * struct kfilter_mapping with 32-bit pointer and size_t.
+ */
+struct kq_kfilter_mapping32 {
+	__u32	name;
+	__u32	len;
+	__u32	filter;
 };
 
 #define KQ_IOC_MAGIC		0xB7

@@ -23,8 +23,8 @@
 #include <sys/types.h>
 #include <linux/kqueue.h>
 
-#if !defined(__LP64__)
-#error "<sys/event.h>: only the LP64 ABI (x86_64) is supported"
+#if !defined(__LP64__) && !defined(__i386__)
+#error "<sys/event.h>: x86_64 and i386 only"
 #endif
 
 struct timespec;
@@ -110,32 +110,38 @@ struct kfilter_mapping {
 #define __KQ_STATIC_ASSERT(e, m)	struct __kq_static_assert_unused
 #endif
 
-__KQ_STATIC_ASSERT(sizeof(struct kevent) == KQ_RECORD_KEVENT,
-    "struct kevent must be the 32-byte kevent record");
-__KQ_STATIC_ASSERT(sizeof(struct kevent) == sizeof(struct kq_kevent),
-    "struct kevent size differs from struct kq_kevent");
+#if defined(__LP64__)
+#define __KQ_RECORD		struct kq_kevent
+#define __KQ_MAPPING		struct kq_kfilter_mapping
+#else	/* i386: the 20-byte record and NetBSD's 12-byte mapping (compat) */
+#define __KQ_RECORD		struct kq_kevent32
+#define __KQ_MAPPING		struct kq_kfilter_mapping32
+#endif
+__KQ_STATIC_ASSERT(sizeof(struct kevent) == sizeof(__KQ_RECORD),
+    "struct kevent size differs from the kernel's record");
 __KQ_STATIC_ASSERT(offsetof(struct kevent, ident) ==
-    offsetof(struct kq_kevent, ident), "kevent.ident offset");
+    offsetof(__KQ_RECORD, ident), "kevent.ident offset");
 __KQ_STATIC_ASSERT(offsetof(struct kevent, filter) ==
-    offsetof(struct kq_kevent, filter), "kevent.filter offset");
+    offsetof(__KQ_RECORD, filter), "kevent.filter offset");
 __KQ_STATIC_ASSERT(offsetof(struct kevent, flags) ==
-    offsetof(struct kq_kevent, flags), "kevent.flags offset");
+    offsetof(__KQ_RECORD, flags), "kevent.flags offset");
 __KQ_STATIC_ASSERT(offsetof(struct kevent, fflags) ==
-    offsetof(struct kq_kevent, fflags), "kevent.fflags offset");
+    offsetof(__KQ_RECORD, fflags), "kevent.fflags offset");
 __KQ_STATIC_ASSERT(offsetof(struct kevent, data) ==
-    offsetof(struct kq_kevent, data), "kevent.data offset");
+    offsetof(__KQ_RECORD, data), "kevent.data offset");
 __KQ_STATIC_ASSERT(offsetof(struct kevent, udata) ==
-    offsetof(struct kq_kevent, udata), "kevent.udata offset");
+    offsetof(__KQ_RECORD, udata), "kevent.udata offset");
 
-__KQ_STATIC_ASSERT(sizeof(struct kfilter_mapping) ==
-    sizeof(struct kq_kfilter_mapping), "struct kfilter_mapping size");
+__KQ_STATIC_ASSERT(sizeof(struct kfilter_mapping) == sizeof(__KQ_MAPPING),
+    "struct kfilter_mapping size");
 __KQ_STATIC_ASSERT(offsetof(struct kfilter_mapping, name) ==
-    offsetof(struct kq_kfilter_mapping, name), "kfilter_mapping.name offset");
+    offsetof(__KQ_MAPPING, name), "kfilter_mapping.name offset");
 __KQ_STATIC_ASSERT(offsetof(struct kfilter_mapping, len) ==
-    offsetof(struct kq_kfilter_mapping, len), "kfilter_mapping.len offset");
+    offsetof(__KQ_MAPPING, len), "kfilter_mapping.len offset");
 __KQ_STATIC_ASSERT(offsetof(struct kfilter_mapping, filter) ==
-    offsetof(struct kq_kfilter_mapping, filter),
-    "kfilter_mapping.filter offset");
+    offsetof(__KQ_MAPPING, filter), "kfilter_mapping.filter offset");
+#undef __KQ_RECORD
+#undef __KQ_MAPPING
 
 #undef __KQ_STATIC_ASSERT
 
