@@ -58,7 +58,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
+.PHONY: install uninstall all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
 all: modules shim selftests shim32 selftests32 demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
@@ -147,6 +147,30 @@ bench:
 
 vm-shell: all
 	scripts/kq-vm --kernel $(firstword $(SERIES)) --share $(TOP) -- $(or $(CMD),sh -c 'uname -a; lsmod')
+
+# On a real machine: the module for the running kernel (or KVER) into its
+# updates/ directory, depmod, the udev rule and the boot-time load, then the
+# shim, its headers and kqstat (libkqueue-shim's install, PREFIX=/usr/local).
+# DESTDIR stages it all elsewhere (then depmod works on that tree).  The
+# module is not signed: with Secure Boot, sign it with your own MOK key.
+INSTALL_KVER	= $(or $(KVER),$(shell uname -r))
+PREFIX		?= /usr/local
+install:
+	$(MAKE) KVER=$(INSTALL_KVER) modules shim
+	$(MAKE) -C $(call kdir,$(INSTALL_KVER)) M=$(BUILD)/$(INSTALL_KVER)/kmod \
+		INSTALL_MOD_DIR=updates $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
+		DEPMOD=true CONFIG_MODULE_SIG_ALL= modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(INSTALL_KVER)
+	install -D -m 644 packaging/60-kqueue.rules $(DESTDIR)/etc/udev/rules.d/60-kqueue.rules
+	install -D -m 644 packaging/kqueue.conf $(DESTDIR)/etc/modules-load.d/kqueue.conf
+	$(MAKE) -C libkqueue-shim O=$(BUILD)/shim install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/kqueue.ko \
+		$(DESTDIR)/etc/udev/rules.d/60-kqueue.rules \
+		$(DESTDIR)/etc/modules-load.d/kqueue.conf
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(INSTALL_KVER)
+	$(MAKE) -C libkqueue-shim uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 clean:
 	rm -rf $(BUILD)
