@@ -58,7 +58,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: install uninstall all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
+.PHONY: install uninstall dkms-source all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
 all: modules shim selftests shim32 selftests32 demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
@@ -108,7 +108,7 @@ check:
 	scripts/install-deps
 	$(if $(filter 6.1-debug,$(SERIES)),scripts/build-debug-kernel)
 	$(MAKE) all
-	$(MAKE) clients
+	$(MAKE) clients dkms-source
 	scripts/kq-check $(SERIES)
 
 # Real clients for make check, built against the shim from Debian's source
@@ -164,6 +164,18 @@ install:
 	install -D -m 644 packaging/60-kqueue.rules $(DESTDIR)/etc/udev/rules.d/60-kqueue.rules
 	install -D -m 644 packaging/kqueue.conf $(DESTDIR)/etc/modules-load.d/kqueue.conf
 	$(MAKE) -C libkqueue-shim O=$(BUILD)/shim install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# The module's source as DKMS takes it (/usr/src/kqueue-<version>/):
+# Kbuild, kmod/, uapi/ and dkms.conf.  scripts/kq-dkms-check builds it with
+# dkms for the cached kernels and runs it in the VM.
+VERSION		:= $(shell cat VERSION)
+DKMS_SRC	:= $(BUILD)/dkms/kqueue-$(VERSION)
+dkms-source:
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux
+	cp Kbuild VERSION $(DKMS_SRC)/
+	cp kmod/*.c kmod/*.h kmod/Kbuild $(DKMS_SRC)/kmod/
+	cp uapi/linux/kqueue.h $(DKMS_SRC)/uapi/linux/
+	sed 's/@VERSION@/$(VERSION)/' packaging/dkms.conf.in >$(DKMS_SRC)/dkms.conf
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/kqueue.ko \

@@ -233,4 +233,5 @@ static void __exit kq_exit(void)
 module_init(kq_init);
 module_exit(kq_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KQ_VERSION);
 MODULE_DESCRIPTION("BSD kqueue/kevent for Linux");
