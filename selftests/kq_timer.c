@@ -439,6 +439,8 @@ TEST_F_TIMEOUT(timer, abstime_past, 60)
 	struct timespec bt;
 	long long t0, dt, past, preboot;
 
+	if (sizeof(intptr_t) < 8)	/* i386: data is 32 bits */
+		SKIP(return, "an absolute time in microseconds does not fit in data");
 	ASSERT_EQ(0, clock_gettime(CLOCK_BOOTTIME, &bt));
 	past = bt_real_us() - 1000000;
 	preboot = bt_real_us() - ((long long)bt.tv_sec + 1) * 1000000;
