@@ -1,12 +1,12 @@
 # kqueue for Linux: top-level build, test VM and checks.
 #
-#   make                  kqueue.ko for each target kernel (6.1 and 6.12), the
+#   make                  kqueue.ko for each target kernel (6.1, 6.12, 7.3), the
 #                         shim, the selftests, the demo and the VM's module loader
 #   make KVER=<release>   the module for one kernel only (or KDIR=<headers dir>)
 #   make check            install dependencies, build (also the 6.1-debug kernel,
 #                         once per machine), run the selftests in a VM on every
 #                         target kernel, and libevent's and CPython's kqueue
-#                         tests against epoll on 6.1 and 6.12 (make clients
+#                         tests against epoll on 6.1, 6.12 and 7.3 (make clients
 #                         builds them); ends "N passed, N failed, N skipped"
 #   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
 #   make demo             run build/demo/kq-echo-demo in a VM on 6.1
@@ -24,7 +24,7 @@
 
 TOP		:= $(CURDIR)
 BUILD		:= $(TOP)/build
-SERIES		?= 6.1 6.12 6.1-debug
+SERIES		?= 6.1 6.12 7.3 6.1-debug
 KMOD_SRC	?= $(TOP)/kmod
 KERNEL_CACHE	?= /var/cache/kqueue-linux/kernels
 export KQ_KERNEL_CACHE := $(KERNEL_CACHE)
@@ -72,7 +72,7 @@ $(BUILD)/%/kmod/kqueue.ko: FORCE
 	@mkdir -p $(@D)
 	@find $(@D) -maxdepth 1 -type l -delete
 	@ln -sf $(wildcard $(KMOD_SRC)/*.c $(KMOD_SRC)/*.h $(KMOD_SRC)/Kbuild) $(@D)/
-	$(NO_WARNINGS) $(MAKE) -C $(call kdir,$*) M=$(@D) KQ_TOP=$(TOP) W=1 modules
+	$(NO_WARNINGS) scripts/kbuild $(call kdir,$*) M=$(@D) KQ_TOP=$(TOP) W=1 modules
 
 shim:
 	$(NO_WARNINGS) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim

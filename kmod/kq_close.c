@@ -42,6 +42,7 @@
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
 #include "kq.h"
+#include "kq_compat.h"
 
 struct kq_owner {
 	struct hlist_node node;		/* kq_owners, RCU readers */
@@ -133,7 +134,7 @@ static void kq_owner_unhash(struct kq_owner *o)
 		hash_del_rcu(&o->node);
 		if (atomic_dec_and_test(&kq_nr_owners) &&
 		    READ_ONCE(kq_probe_active))
-			mod_delayed_work(system_wq, &kq_probe_disarm_work, HZ);
+			mod_delayed_work(system_dfl_wq, &kq_probe_disarm_work, HZ);
 	}
 	spin_unlock_irqrestore(&kq_owners_lock, flags);
 }

@@ -163,7 +163,11 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 	}
 
 	init_poll_funcptr(&kpt.pt, kq_ptable_queue_proc);
-	kpt.pt._key = kn->fd.events;
+	/*
+	 * BSD reports each new write (EV_CLEAR, data): since 7.0 a pipe wakes
+	 * its readers on every write only for pollers that ask with EPOLLET.
+	 */
+	kpt.pt._key = kn->fd.events | EPOLLET;
 	kpt.kn = kn;
 	mask = vfs_poll(kn->file, &kpt.pt);
 	if (kn->fd.error) {

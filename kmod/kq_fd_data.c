@@ -15,6 +15,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 #include <net/af_unix.h>
+#include "kq_compat.h"
 #include "kq_fd_data.h"
 
 static bool kq_is_tcp(const struct sock *sk)
@@ -84,6 +85,9 @@ static bool kq_sock_connected(struct socket *sock)
 		return !((1 << READ_ONCE(sk->sk_state)) &
 			 (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE |
 			  TCPF_LISTEN));
+	/* AF_UNIX keeps sk_state; 7.x no longer updates its sock->state */
+	if (sk && sk->sk_family == AF_UNIX)
+		return READ_ONCE(sk->sk_state) == TCP_ESTABLISHED;
 	return sock->state == SS_CONNECTED || sock->state == SS_DISCONNECTING;
 }
 

@@ -16,6 +16,7 @@
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include "kq.h"
+#include "kq_compat.h"
 
 #define KQ_TIMER_UNITS	(NOTE_SECONDS | NOTE_MSECONDS | NOTE_USECONDS | \
 			 NOTE_NSECONDS)
@@ -86,10 +87,9 @@ static void kq_timer_start(struct knote *kn, u64 ns)
 {
 	bool absolute = kn->sfflags & NOTE_ABSOLUTE;
 
-	hrtimer_init(&kn->timer.timer, absolute ? CLOCK_REALTIME :
-		     CLOCK_MONOTONIC, absolute ? HRTIMER_MODE_ABS :
-		     HRTIMER_MODE_REL);
-	kn->timer.timer.function = kq_timer_fire;
+	hrtimer_setup(&kn->timer.timer, kq_timer_fire, absolute ?
+		      CLOCK_REALTIME : CLOCK_MONOTONIC, absolute ?
+		      HRTIMER_MODE_ABS : HRTIMER_MODE_REL);
 	kn->timer.period = 0;
 	if (!absolute && !(kn->flags & EV_ONESHOT))
 		kn->timer.period = ns_to_ktime(max_t(u64, ns,
