@@ -9,6 +9,9 @@
 #                         tests against epoll on 6.1, 6.12 and 7.3 (make clients
 #                         builds them); ends "N passed, N failed, N skipped"
 #   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
+#   make deb              the Debian packages (kqueue-dkms, libkqueue0,
+#                         libkqueue-dev, kqueue-tools) into build/deb/, checked
+#                         with lintian (scripts/build-deb, packaging/debian/)
 #   make demo             run build/demo/kq-echo-demo in a VM on 6.1
 #   make vm-shell CMD=..  any command in the VM (see scripts/kq-vm)
 #   make fuzz             random changelists, closes, forks, execs and kqueue
@@ -58,7 +61,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: install uninstall dkms-source all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
+.PHONY: install uninstall dkms-source deb all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
 all: modules shim selftests shim32 selftests32 demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod/ with links
@@ -176,6 +179,11 @@ dkms-source:
 	cp kmod/*.c kmod/*.h kmod/Kbuild $(DKMS_SRC)/kmod/
 	cp uapi/linux/kqueue.h $(DKMS_SRC)/uapi/linux/
 	sed 's/@VERSION@/$(VERSION)/' packaging/dkms.conf.in >$(DKMS_SRC)/dkms.conf
+
+# dpkg-buildpackage in a staging copy of the tree, then lintian; make check
+# installs the result in a throwaway root and runs it (scripts/kq-deb-check).
+deb:
+	scripts/build-deb
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/kqueue.ko \
