@@ -1410,7 +1410,7 @@ static void *bad_pointer(void)
  */
 static void op_kevent_bad(void)
 {
-	static const unsigned recsizes[] = { 0, 1, 16, 31, 33, 48, 63, 65, 128, 4096 };
+	static const unsigned recsizes[] = { 0, 1, 16, 31, 33, 47, 49, 63, 65, 71, 73, 128, 4096 };
 	unsigned char argbuf[PG + 64] __attribute__((aligned(8)));
 	struct kq_kevent_args *a = (void *)argbuf;
 	struct timespec ts = { 0, 0 };

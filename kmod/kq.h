@@ -110,6 +110,8 @@ struct knote {
 	u32 sfflags;			/* fflags as registered */
 	s64 sdata;			/* data as registered */
 	u64 udata;
+	u64 ext[4];			/* as registered; returned with events */
+	s32 qos;			/* kevent_qos(): as registered */
 	unsigned int status;
 	bool forced;			/* EV_FORCEONESHOT: report at next harvest */
 	bool defer_wake;		/* source is a kqueue or an epoll */
@@ -149,7 +151,7 @@ struct knote {
 	struct kq_nest_link *nest;	/* when ident is another kqueue */
 };
 
-/* The kevent record in kernel form: both user layouts map onto it. */
+/* The kevent record in kernel form: every user layout maps onto it. */
 struct kq_kev {
 	u64 ident;
 	s16 filter;
@@ -158,6 +160,9 @@ struct kq_kev {
 	s64 data;
 	u64 udata;
 	u64 ext[4];
+	s32 qos;		/* struct kevent_qos_s only */
+	u32 xflags;		/* struct kevent_qos_s only */
+	bool darwin;		/* a kevent64() or kevent_qos() record */
 	void __user *uscratch;	/* harvest: the caller's slot, for TIOCINQ */
 	bool park;		/* not ready, and no wakeup will say when */
 	bool drop;		/* not reported, and the knote is done */

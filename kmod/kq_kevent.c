@@ -2,8 +2,8 @@
 /*
  * kevent(): apply the changelist in order, then wait for and harvest
  * events, with FreeBSD's semantics (kern_event.c: kqueue_register,
- * kqueue_scan).  The caller's 32- or 64-byte records are read and written
- * in place.
+ * kqueue_scan).  The caller's records, of any size kq_record.h knows, are
+ * read and written in place.
  */
 #include <linux/uaccess.h>
 #include <linux/file.h>
@@ -326,6 +326,8 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		if (c->libkqueue_flags)
 			kev.flags |= EV_ADD;	/* libkqueue keeps it */
 		kev.udata = kn->udata;
+		memcpy(kev.ext, kn->ext, sizeof(kev.ext));
+		kev.qos = kn->qos;	/* and xflags 0, as Darwin */
 		err = kq_write_record(c, first + n, &kev);
 		if (err) {
 			/* not delivered: keep it for the next call */
@@ -488,7 +490,7 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 	nerrors = kq_apply_changes(&c, &nevents);
 	if (nerrors < 0)
 		return nerrors;
-	if (nerrors)
+	if (nerrors || (args.flags & KQ_KEVENT_CHANGES_ONLY))
 		return nerrors;
 	if (!c.nevents)
 		return 0;

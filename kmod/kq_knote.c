@@ -118,6 +118,8 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 	kn->ident = kev->ident;
 	kn->filter = kev->filter;
 	kn->udata = kev->udata;
+	memcpy(kn->ext, kev->ext, sizeof(kn->ext));
+	kn->qos = kev->qos;
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
 	kn->flags = kev->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH |
@@ -150,6 +152,8 @@ struct knote *kq_knote_alloc_atomic(struct kq *kq, const struct knote *like)
 	kn->flags = like->flags & ~EV_ONESHOT;
 	kn->sfflags = like->sfflags;
 	kn->udata = like->udata;
+	memcpy(kn->ext, like->ext, sizeof(kn->ext));
+	kn->qos = like->qos;
 	INIT_LIST_HEAD(&kn->alink);
 	atomic_inc(&kq_live_knotes);
 	return kn;

@@ -2,8 +2,10 @@
 /*
  * The caller's kevent records, read and written in place: 32 bytes
  * (struct kevent of LP64 libkqueue, Darwin and FreeBSD <= 11), 64 bytes
- * (FreeBSD >= 12, ext[4]) or 20 bytes (struct kevent of an i386 program,
- * through compat_ioctl).  Inline: one of these runs per change and event.
+ * (FreeBSD >= 12, ext[4]), 48 bytes (Darwin's kevent64_s: the first 48
+ * bytes of FreeBSD's), 72 bytes (Darwin's kevent_qos_s) or 20 bytes
+ * (struct kevent of an i386 program, through compat_ioctl).  Inline: one of
+ * these runs per change and event.
  */
 #ifndef KQ_RECORD_H
 #define KQ_RECORD_H
@@ -14,14 +16,41 @@
 static inline bool kq_record_size_ok(u32 size)
 {
 	return size == KQ_RECORD_KEVENT || size == KQ_RECORD_KEVENT64 ||
-	       size == KQ_RECORD_KEVENT32;
+	       size == KQ_RECORD_KEVENT32 || size == KQ_RECORD_KEVENT64_S ||
+	       size == KQ_RECORD_KEVENT_QOS;
+}
+
+/* kevent64() and kevent_qos() records: Darwin's semantics where they differ */
+static inline bool kq_record_is_darwin(u32 size)
+{
+	return size == KQ_RECORD_KEVENT64_S || size == KQ_RECORD_KEVENT_QOS;
 }
 
 /* Where a record keeps data: the harvest's scratch word (TIOCINQ). */
 static inline size_t kq_record_data_offset(unsigned int size)
 {
-	return size == KQ_RECORD_KEVENT32 ? offsetof(struct kq_kevent32, data) :
-					    offsetof(struct kq_kevent, data);
+	switch (size) {
+	case KQ_RECORD_KEVENT32:
+		return offsetof(struct kq_kevent32, data);
+	case KQ_RECORD_KEVENT_QOS:
+		return offsetof(struct kq_kevent_qos, data);
+	}
+	return offsetof(struct kq_kevent, data);
+}
+
+static inline int kq_record_read_qos(const u8 __user *slot, struct kq_kev *kev)
+{
+	struct kq_kevent_qos r;
+
+	if (copy_from_user(&r, slot, sizeof(r)))
+		return -EFAULT;
+	*kev = (struct kq_kev){
+		.ident = r.ident, .filter = r.filter, .flags = r.flags,
+		.fflags = r.fflags, .data = r.data, .udata = r.udata,
+		.qos = r.qos, .xflags = r.xflags, .darwin = true,
+	};
+	memcpy(kev->ext, r.ext, sizeof(kev->ext));
+	return 0;
 }
 
 static inline int kq_record_read(const u8 __user *slot, unsigned int size,
@@ -40,15 +69,17 @@ static inline int kq_record_read(const u8 __user *slot, unsigned int size,
 			.flags = r32.flags, .fflags = r32.fflags,
 			.data = r32.data, .udata = r32.udata,
 		};
+	} else if (size == KQ_RECORD_KEVENT_QOS) {
+		return kq_record_read_qos(slot, kev);
 	} else if (copy_from_user(&rec, slot, size)) {
+		/* 32, 48 and 64 bytes: prefixes of struct kq_kevent64 */
 		return -EFAULT;
 	}
-	kev->ident = rec.ident;
-	kev->filter = rec.filter;
-	kev->flags = rec.flags;
-	kev->fflags = rec.fflags;
-	kev->data = rec.data;
-	kev->udata = rec.udata;
+	*kev = (struct kq_kev){
+		.ident = rec.ident, .filter = rec.filter, .flags = rec.flags,
+		.fflags = rec.fflags, .data = rec.data, .udata = rec.udata,
+		.darwin = size == KQ_RECORD_KEVENT64_S,
+	};
 	memcpy(kev->ext, rec.ext, sizeof(kev->ext));
 	return 0;
 }
@@ -71,6 +102,17 @@ static inline int kq_record_write(u8 __user *slot, unsigned int size,
 		};
 
 		return copy_to_user(slot, &r32, sizeof(r32)) ? -EFAULT : 0;
+	}
+	if (size == KQ_RECORD_KEVENT_QOS) {
+		struct kq_kevent_qos r = {
+			.ident = kev->ident, .filter = kev->filter,
+			.flags = kev->flags, .qos = kev->qos,
+			.udata = kev->udata, .fflags = kev->fflags,
+			.xflags = kev->xflags, .data = kev->data,
+		};
+
+		memcpy(r.ext, kev->ext, sizeof(r.ext));
+		return copy_to_user(slot, &r, sizeof(r)) ? -EFAULT : 0;
 	}
 	memcpy(rec.ext, kev->ext, sizeof(rec.ext));
 	return copy_to_user(slot, &rec, size) ? -EFAULT : 0;

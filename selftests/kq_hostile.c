@@ -443,8 +443,8 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 	/* record_size */
 	{
 		static const unsigned int bad[] = {
-			0, 1, 16, 24, 31, 33, 48, 63, 65, 96, 128, 4096,
-			0xffffffffu,
+			0, 1, 16, 24, 31, 33, 47, 49, 63, 65, 71, 73, 96, 128,
+			4096, 0xffffffffu,
 		};
 		unsigned int i;
 

@@ -10,9 +10,11 @@
  * The change and event lists are the caller's own arrays of kevent records,
  * read and written in place: 32-byte records (struct kq_kevent, the layout
  * of libkqueue, Darwin and FreeBSD <= 11), 64-byte records (struct
- * kq_kevent64, FreeBSD >= 12 with ext[4]) or, for i386 programs on a 64-bit
- * kernel, 20-byte ones (struct kq_kevent32), chosen by record_size.  The
- * argument block has the same layout for 32- and 64-bit callers.
+ * kq_kevent64, FreeBSD >= 12 with ext[4]), Darwin's 48-byte struct
+ * kevent64_s (struct kq_kevent64_s) and 72-byte struct kevent_qos_s
+ * (struct kq_kevent_qos) or, for i386 programs on a 64-bit kernel, 20-byte
+ * ones (struct kq_kevent32), chosen by record_size.  The argument block has
+ * the same layout for 32- and 64-bit callers.
  *
  * The constants carry their BSD names: the ABI is BSD's, and libkqueue's
  * values where the BSDs differ.
@@ -142,7 +144,11 @@ struct kq_kevent {
 	__u64	udata;
 };
 
-/* The 64-byte record: FreeBSD >= 12 struct kevent. */
+/*
+ * The 64-byte record: FreeBSD >= 12 struct kevent.  ext[] is kept by the
+ * knote as registered and returned with its events (FreeBSD: ext[2] and
+ * ext[3] always, ext[0] and ext[1] where the filter does not use them).
+ */
 struct kq_kevent64 {
 	__u64	ident;
 	__s16	filter;
@@ -150,6 +156,37 @@ struct kq_kevent64 {
 	__u32	fflags;
 	__s64	data;
 	__u64	udata;
+	__u64	ext[4];
+};
+
+/*
+ * The 48-byte record: Darwin's struct kevent64_s (kevent64()), the first
+ * 48 bytes of struct kq_kevent64.
+ */
+struct kq_kevent64_s {
+	__u64	ident;
+	__s16	filter;
+	__u16	flags;
+	__u32	fflags;
+	__s64	data;
+	__u64	udata;
+	__u64	ext[2];
+};
+
+/*
+ * The 72-byte record: Darwin's struct kevent_qos_s (kevent_qos()).  qos is
+ * kept by the knote and returned with its events; xflags is returned as
+ * given in receipts and error records, and as 0 with events (Darwin).
+ */
+struct kq_kevent_qos {
+	__u64	ident;
+	__s16	filter;
+	__u16	flags;
+	__s32	qos;
+	__u64	udata;
+	__u32	fflags;
+	__u32	xflags;
+	__s64	data;
 	__u64	ext[4];
 };
 
@@ -169,11 +206,13 @@ struct kq_kevent32 {
 #define KQ_RECORD_KEVENT	32	/* struct kq_kevent */
 #define KQ_RECORD_KEVENT64	64	/* struct kq_kevent64 */
 #define KQ_RECORD_KEVENT32	20	/* struct kq_kevent32 */
+#define KQ_RECORD_KEVENT64_S	48	/* struct kq_kevent64_s (Darwin) */
+#define KQ_RECORD_KEVENT_QOS	72	/* struct kq_kevent_qos (Darwin) */
 
 /* Argument of KQ_IOC_KEVENT; the ioctl returns the number of events. */
 struct kq_kevent_args {
 	__u32	size;		/* sizeof(struct kq_kevent_args) */
-	__u32	record_size;	/* KQ_RECORD_KEVENT, KQ_RECORD_KEVENT64 or 32 */
+	__u32	record_size;	/* KQ_RECORD_* */
 	__u64	changelist;	/* user pointer to nchanges records */
 	__u64	eventlist;	/* user pointer to nevents records */
 	__s32	nchanges;
@@ -197,7 +236,14 @@ struct kq_kevent_args {
  * (with EV_ERROR added) instead of FreeBSD's bare EV_ERROR.
  */
 #define KQ_KEVENT_LIBKQUEUE_FLAGS	0x1ULL
-#define KQ_KEVENT_FLAGS_ALL		KQ_KEVENT_LIBKQUEUE_FLAGS
+/*
+ * KQ_KEVENT_CHANGES_ONLY: apply the changes and report their errors and
+ * receipts, but never wait for or harvest events (Darwin's
+ * KEVENT_FLAG_ERROR_EVENTS).
+ */
+#define KQ_KEVENT_CHANGES_ONLY		0x2ULL
+#define KQ_KEVENT_FLAGS_ALL		(KQ_KEVENT_LIBKQUEUE_FLAGS | \
+					 KQ_KEVENT_CHANGES_ONLY)
 
 /* NetBSD's filter-name mapping (struct kfilter_mapping). */
 struct kq_kfilter_mapping {
