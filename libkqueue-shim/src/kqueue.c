@@ -161,6 +161,76 @@ kevent(int kq, const struct kevent *changelist, int nchanges,
 }
 
 /*
+ * Darwin's kevent64() and kevent_qos(): the caller's 48- or 72-byte records
+ * go to the kernel as they are, like kevent()'s.  Darwin reports receipts
+ * and errors with the change's own flags (EV_ERROR added) and keeps EV_ADD
+ * in returned events: the kernel's libkqueue flags, which are the same.
+ */
+#define KQ_DARWIN_FLAGS	(KEVENT_FLAG_IMMEDIATE | KEVENT_FLAG_ERROR_EVENTS | \
+			 KEVENT_FLAG_STACK_DATA)
+
+static int
+kq_kevent_darwin(int kq, const void *changelist, int nchanges,
+    void *eventlist, int nevents, unsigned int flags,
+    const struct timespec *timeout, uint32_t record_size)
+{
+	static const struct timespec zero;
+	struct kq_kevent_args args = {
+		.size = sizeof(args),
+		.record_size = record_size,
+		.changelist = (uint64_t)(uintptr_t)changelist,
+		.eventlist = (uint64_t)(uintptr_t)eventlist,
+		.nchanges = nchanges,
+		.nevents = nevents,
+		.flags = KQ_KEVENT_LIBKQUEUE_FLAGS,
+		.version_str = (uint64_t)(uintptr_t)kq_version_str,
+	};
+	int n;
+
+	if ((flags & ~(unsigned int)KQ_DARWIN_FLAGS) != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if ((flags & KEVENT_FLAG_IMMEDIATE) != 0)
+		timeout = &zero;
+	args.timeout = (uint64_t)(uintptr_t)timeout;
+	if ((flags & KEVENT_FLAG_ERROR_EVENTS) != 0)
+		args.flags |= KQ_KEVENT_CHANGES_ONLY;
+	n = ioctl(kq, KQ_IOC_KEVENT, &args);
+	/* Not a kqueue: BSD says EBADF where an ioctl says ENOTTY. */
+	if (n == -1 && errno == ENOTTY)
+		errno = EBADF;
+	return (n);
+}
+
+KQ_EXPORT int
+kevent64(int kq, const struct kevent64_s *changelist, int nchanges,
+    struct kevent64_s *eventlist, int nevents, unsigned int flags,
+    const struct timespec *timeout)
+{
+
+	return (kq_kevent_darwin(kq, changelist, nchanges, eventlist, nevents,
+	    flags, timeout, KQ_RECORD_KEVENT64_S));
+}
+
+/*
+ * No timeout: it waits until an event unless KEVENT_FLAG_IMMEDIATE.
+ * data_out and data_available are never used (no filter here returns
+ * out-of-line data) and are left as they are.
+ */
+KQ_EXPORT int
+kevent_qos(int kq, const struct kevent_qos_s *changelist, int nchanges,
+    struct kevent_qos_s *eventlist, int nevents, void *data_out,
+    size_t *data_available, unsigned int flags)
+{
+
+	(void)data_out;
+	(void)data_available;
+	return (kq_kevent_darwin(kq, changelist, nchanges, eventlist, nevents,
+	    flags, NULL, KQ_RECORD_KEVENT_QOS));
+}
+
+/*
  * libkqueue's Linux backend closes kqueues asynchronously and exports this
  * to wait for that.  The kernel closes synchronously: nothing to drain.
  */

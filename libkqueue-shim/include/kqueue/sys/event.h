@@ -57,6 +57,82 @@ struct kevent {
 	__kevp__->udata = (f);					\
 } while (0)
 
+/*
+ * Darwin's kevent64() record, 48 bytes on every ABI: struct kq_kevent64_s
+ * of the uapi.  ext[] is kept with the knote and returned with its events.
+ */
+struct kevent64_s {
+	uint64_t	ident;		/* identifier for this event */
+	int16_t		filter;		/* filter for event */
+	uint16_t	flags;		/* general flags */
+	uint32_t	fflags;		/* filter-specific flags */
+	int64_t		data;		/* filter-specific data */
+	uint64_t	udata;		/* opaque user data identifier */
+	uint64_t	ext[2];		/* filter-specific extensions */
+};
+
+#define EV_SET64(kevp_, a, b, c, d, e, f, g, h) do {		\
+	struct kevent64_s *__kevp__ = (kevp_);			\
+	__kevp__->ident = (a);					\
+	__kevp__->filter = (b);					\
+	__kevp__->flags = (c);					\
+	__kevp__->fflags = (d);					\
+	__kevp__->data = (e);					\
+	__kevp__->udata = (f);					\
+	__kevp__->ext[0] = (g);					\
+	__kevp__->ext[1] = (h);					\
+} while (0)
+
+/*
+ * Darwin's kevent_qos() record, 72 bytes: struct kq_kevent_qos of the
+ * uapi.  qos is kept with the knote and returned with its events; xflags
+ * comes back as given in receipts and errors, as 0 with events.
+ */
+struct kevent_qos_s {
+	uint64_t	ident;		/* identifier for this event */
+	int16_t		filter;		/* filter for event */
+	uint16_t	flags;		/* general flags */
+	int32_t		qos;		/* quality of service */
+	uint64_t	udata;		/* opaque user data identifier */
+	uint32_t	fflags;		/* filter-specific flags */
+	uint32_t	xflags;		/* extra filter-specific flags */
+	int64_t		data;		/* filter-specific data */
+	uint64_t	ext[4];		/* filter-specific extensions */
+};
+
+/*
+ * Darwin defines EV_SET_QOS as 0 and asks for designated initializers;
+ * here it fills every field, in the order of the structure.
+ */
+#define EV_SET_QOS(kevp_, a, b, c, d, e, f, g, h, i, j, k, l) do {	\
+	struct kevent_qos_s *__kevp__ = (kevp_);		\
+	__kevp__->ident = (a);					\
+	__kevp__->filter = (b);					\
+	__kevp__->flags = (c);					\
+	__kevp__->qos = (d);					\
+	__kevp__->udata = (e);					\
+	__kevp__->fflags = (f);					\
+	__kevp__->xflags = (g);					\
+	__kevp__->data = (h);					\
+	__kevp__->ext[0] = (i);					\
+	__kevp__->ext[1] = (j);					\
+	__kevp__->ext[2] = (k);					\
+	__kevp__->ext[3] = (l);					\
+} while (0)
+
+/*
+ * kevent64() and kevent_qos() flags: Darwin's values.  Any other bit is
+ * EINVAL.  KEVENT_FLAG_IMMEDIATE polls (a zero timeout);
+ * KEVENT_FLAG_ERROR_EVENTS applies the changes and returns only their
+ * errors and receipts, never waiting for or harvesting events;
+ * KEVENT_FLAG_STACK_DATA is accepted (it concerns data_out, which is never
+ * written).
+ */
+#define KEVENT_FLAG_NONE		0x000000
+#define KEVENT_FLAG_IMMEDIATE		0x000001
+#define KEVENT_FLAG_ERROR_EVENTS	0x000002
+#define KEVENT_FLAG_STACK_DATA		0x000008
+
 /* kqueuex() flags (FreeBSD 14). */
 #define KQUEUE_CLOEXEC		0x00000001
 
@@ -143,6 +219,32 @@ __KQ_STATIC_ASSERT(offsetof(struct kfilter_mapping, filter) ==
 #undef __KQ_RECORD
 #undef __KQ_MAPPING
 
+#define __KQ_ASSERT_FIELD(s, k, f)					\
+	__KQ_STATIC_ASSERT(offsetof(struct s, f) == offsetof(struct k, f) && \
+	    sizeof(((struct s *)0)->f) == sizeof(((struct k *)0)->f),	\
+	    #s "." #f " differs from the kernel's")
+__KQ_STATIC_ASSERT(sizeof(struct kevent64_s) == KQ_RECORD_KEVENT64_S,
+    "struct kevent64_s size");
+__KQ_ASSERT_FIELD(kevent64_s, kq_kevent64_s, ident);
+__KQ_ASSERT_FIELD(kevent64_s, kq_kevent64_s, filter);
+__KQ_ASSERT_FIELD(kevent64_s, kq_kevent64_s, flags);
+__KQ_ASSERT_FIELD(kevent64_s, kq_kevent64_s, fflags);
+__KQ_ASSERT_FIELD(kevent64_s, kq_kevent64_s, data);
+__KQ_ASSERT_FIELD(kevent64_s, kq_kevent64_s, udata);
+__KQ_ASSERT_FIELD(kevent64_s, kq_kevent64_s, ext);
+__KQ_STATIC_ASSERT(sizeof(struct kevent_qos_s) == KQ_RECORD_KEVENT_QOS,
+    "struct kevent_qos_s size");
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, ident);
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, filter);
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, flags);
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, qos);
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, udata);
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, fflags);
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, xflags);
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, data);
+__KQ_ASSERT_FIELD(kevent_qos_s, kq_kevent_qos, ext);
+#undef __KQ_ASSERT_FIELD
+
 #undef __KQ_STATIC_ASSERT
 
 #ifdef __cplusplus
@@ -156,6 +258,14 @@ int	kqueuex(unsigned int flags);	/* KQUEUE_CLOEXEC */
 int	kevent(int kq, const struct kevent *changelist, int nchanges,
 	    struct kevent *eventlist, int nevents,
 	    const struct timespec *timeout);
+
+/* Darwin: 48- and 72-byte records, KEVENT_FLAG_* flags. */
+int	kevent64(int kq, const struct kevent64_s *changelist, int nchanges,
+	    struct kevent64_s *eventlist, int nevents, unsigned int flags,
+	    const struct timespec *timeout);
+int	kevent_qos(int kq, const struct kevent_qos_s *changelist,
+	    int nchanges, struct kevent_qos_s *eventlist, int nevents,
+	    void *data_out, size_t *data_available, unsigned int flags);
 
 /* libkqueue compatibility: a no-op, the kernel closes synchronously. */
 void	libkqueue_drain_pending_close(void);
