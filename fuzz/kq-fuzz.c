@@ -1092,7 +1092,7 @@ static unsigned short gen_flags(void)
 	};
 	static const unsigned short modifier[] = {
 		EV_ONESHOT, EV_CLEAR, EV_RECEIPT, EV_DISPATCH, EV_FORCEONESHOT,
-		EV_KEEPUDATA, EV_FLAG1, EV_ERROR, EV_EOF, 0x0400, 0x0800, 0x1000,
+		EV_KEEPUDATA, EV_FLAG1, EV_ERROR, EV_EOF, EV_UDATA_SPECIFIC, EV_VANISHED, 0x1000,
 	};
 	unsigned short f;
 	unsigned i;

@@ -4,7 +4,8 @@
  *
  * Objects:
  *   struct kq        one per open of /dev/kqueue
- *   struct knote     one per (kq, ident, filter); fd knotes hold a file ref
+ *   struct knote     one per (kq, ident, filter), or per (kq, ident, filter,
+ *                    udata) with EV_UDATA_SPECIFIC; fd knotes hold a file ref
  *   struct kq_owner  one per files_struct that opened a kqueue: lets a
  *                    close() find the kqueues whose knotes must go
  *
@@ -106,7 +107,9 @@ struct knote {
 
 	u64 ident;
 	s16 filter;
-	u16 flags;			/* EV_ONESHOT|CLEAR|DISPATCH|RECEIPT */
+	u16 flags;			/* EV_ONESHOT|CLEAR|DISPATCH|RECEIPT,
+					 * EV_UDATA_SPECIFIC
+					 */
 	u32 sfflags;			/* fflags as registered */
 	s64 sdata;			/* data as registered */
 	u64 udata;
@@ -210,7 +213,7 @@ static inline bool kq_is_kqueue_file(const struct file *file)
 int kq_table_init(struct kq *kq);
 void kq_table_free(struct kq *kq);
 struct knote *kq_knote_find(struct kq *kq, s16 filter, u64 ident,
-			    struct file *file);
+			    struct file *file, u16 flags, u64 udata);
 struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 			     const struct kq_filter *fop, struct file *file);
 void kq_knote_insert(struct kq *kq, struct knote *kn);

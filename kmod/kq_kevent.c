@@ -167,6 +167,10 @@ static int kq_register(struct kq *kq, const struct kq_kev *kev)
 	if ((kev->flags & (EV_ADD | EV_KEEPUDATA)) ==
 	    (EV_ADD | EV_KEEPUDATA))
 		return -EINVAL;
+	/* Darwin: only a udata-specific dispatch knote may say it vanished */
+	if ((kev->flags & EV_VANISHED) &&
+	    (kev->flags & (EV_ADD | EV_DISPATCH2)) != (EV_ADD | EV_DISPATCH2))
+		return -EINVAL;
 	if (fop->isfd) {
 		if (kev->ident > INT_MAX)
 			return -EBADF;
@@ -175,7 +179,8 @@ static int kq_register(struct kq *kq, const struct kq_kev *kev)
 			return -EBADF;
 	}
 
-	kn = kq_knote_find(kq, kev->filter, kev->ident, file);
+	kn = kq_knote_find(kq, kev->filter, kev->ident, file, kev->flags,
+			   kev->udata);
 	if (!kn) {
 		err = (kev->flags & EV_ADD) ? kq_add(kq, kev, fop, file) :
 					      -ENOENT;

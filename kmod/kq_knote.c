@@ -2,7 +2,8 @@
 /*
  * Knotes: the per-kqueue table, allocation, activation and removal.
  *
- * A knote is keyed by (ident, filter).  Descriptor knotes are hashed by
+ * A knote is keyed by (ident, filter), and by udata too when it has
+ * EV_UDATA_SPECIFIC (Darwin).  Descriptor knotes are hashed by
  * their struct file, so that a close() of that file finds them in O(1)
  * (kq_close.c); the ident is compared too, because dup()ed descriptors
  * share a file but own separate knotes.  Other knotes hash by ident.
@@ -31,12 +32,20 @@ void kq_knote_cache_exit(void)
 	kmem_cache_destroy(kq_knote_cache);
 }
 
-static u32 kq_key_hash(s16 filter, u64 ident, struct file *file,
-		       unsigned int bits)
+/*
+ * Descriptor knotes hash by file (kq_bucket_for_file), the others by key;
+ * a udata-specific one's udata is part of that key.
+ */
+static u32 kq_key_hash(s16 filter, u64 ident, struct file *file, u16 flags,
+		       u64 udata, unsigned int bits)
 {
+	u64 key = ident ^ ((u64)(u16)filter << 48);
+
 	if (file)
 		return hash_ptr(file, bits);
-	return hash_64(ident ^ ((u64)(u16)filter << 48), bits);
+	if (flags & EV_UDATA_SPECIFIC)
+		key ^= udata * GOLDEN_RATIO_64;
+	return hash_64(key, bits);
 }
 
 int kq_table_init(struct kq *kq)
@@ -56,7 +65,7 @@ void kq_table_free(struct kq *kq)
 static struct hlist_head *kq_bucket(struct kq *kq, struct knote *kn)
 {
 	return &kq->table[kq_key_hash(kn->filter, kn->ident, kn->file,
-				      kq->hbits)];
+				      kn->flags, kn->udata, kq->hbits)];
 }
 
 struct hlist_head *kq_bucket_for_file(struct kq *kq, struct file *file)
@@ -87,16 +96,24 @@ static void kq_table_grow(struct kq *kq)
 	kvfree(old);
 }
 
+/*
+ * The knote a change with @flags names: a udata-specific change matches
+ * only a udata-specific knote with the same udata, any other change only a
+ * knote that is not.  The usual lookup costs one more comparison.
+ */
 struct knote *kq_knote_find(struct kq *kq, s16 filter, u64 ident,
-			    struct file *file)
+			    struct file *file, u16 flags, u64 udata)
 {
+	u16 specific = flags & EV_UDATA_SPECIFIC;
 	struct knote *kn;
-	u32 h = kq_key_hash(filter, ident, file, kq->hbits);
+	u32 h = kq_key_hash(filter, ident, file, flags, udata, kq->hbits);
 
 	lockdep_assert_held(&kq->mtx);
 	hlist_for_each_entry(kn, &kq->table[h], hnode)
 		if (kn->filter == filter && kn->ident == ident &&
-		    kn->file == file)
+		    kn->file == file &&
+		    (kn->flags & EV_UDATA_SPECIFIC) == specific &&
+		    (!specific || kn->udata == udata))
 			return kn;
 	return NULL;
 }
@@ -123,7 +140,7 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
 	kn->flags = kev->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH |
-				  EV_RECEIPT);
+				  EV_RECEIPT | EV_UDATA_SPECIFIC);
 	INIT_LIST_HEAD(&kn->alink);
 	if (file)
 		kn->file = get_file(file);
@@ -194,7 +211,8 @@ void kq_adopt_newborns(struct kq *kq)
 		spin_unlock_irq(&kq->lock);
 		if (!kn)
 			break;
-		if (kq_knote_find(kq, kn->filter, kn->ident, NULL)) {
+		if (kq_knote_find(kq, kn->filter, kn->ident, NULL, kn->flags,
+				  kn->udata)) {
 			/* a reused pid already watched: keep the older knote */
 			kq_newborn_discard(kn);
 			continue;

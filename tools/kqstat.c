@@ -48,7 +48,7 @@ static const char *flags_names(unsigned int flags)
 	static const struct { unsigned int bit; const char *name; } f[] = {
 		{ EV_ONESHOT, "EV_ONESHOT" }, { EV_CLEAR, "EV_CLEAR" },
 		{ EV_RECEIPT, "EV_RECEIPT" }, { EV_DISPATCH, "EV_DISPATCH" },
-		{ EV_EOF, "EV_EOF" },
+		{ EV_UDATA_SPECIFIC, "EV_UDATA_SPECIFIC" }, { EV_EOF, "EV_EOF" },
 	};
 	static char buf[128];
 	size_t i, n = 0;

@@ -54,6 +54,18 @@
 #define EV_DISPATCH		0x0080
 #define EV_FORCEONESHOT		0x0100
 #define EV_KEEPUDATA		0x0200
+/*
+ * Darwin's: udata is part of the knote's key, so that one (ident, filter)
+ * may have several knotes told apart by udata; a change with it matches
+ * only such a knote with the same udata, one without it never does.
+ * Darwin's values (0x100, 0x200) are FreeBSD's EV_FORCEONESHOT and
+ * EV_KEEPUDATA: source compatibility only.  EV_VANISHED is accepted with
+ * EV_ADD and EV_DISPATCH2 only (EINVAL otherwise) and never reported: no
+ * source vanishes here.
+ */
+#define EV_UDATA_SPECIFIC	0x0400
+#define EV_DISPATCH2		(EV_DISPATCH | EV_UDATA_SPECIFIC)
+#define EV_VANISHED		0x0800
 #define EV_SYSFLAGS		0xF000
 #define EV_FLAG1		0x2000
 #define EV_ERROR		0x4000
