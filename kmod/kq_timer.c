@@ -6,6 +6,12 @@
  * CLOCK_REALTIME, as on BSD.  Expirations keep counting while the knote
  * is disabled and are handed over (and reset) at delivery.
  *
+ * Darwin's flags: NOTE_MACHTIME is nanoseconds (a Mach time unit here)
+ * and its absolute deadlines are CLOCK_MONOTONIC's, NOTE_MACH_CONTINUOUS_TIME
+ * picks CLOCK_BOOTTIME, and the leeway (NOTE_LEEWAY, NOTE_BACKGROUND) is
+ * the hrtimer's slack.  Through kevent64() and kevent_qos() a NOTE_ABSOLUTE
+ * timer is EV_ONESHOT, as Darwin's manual says.
+ *
  * A periodic timer is not re-armed from its callback: like timerfd, it
  * stops once it has fired, and the harvest that collects it counts the
  * periods that passed meanwhile (hrtimer_forward_now) and re-arms it.  A
@@ -19,10 +25,14 @@
 #include "kq_compat.h"
 
 #define KQ_TIMER_UNITS	(NOTE_SECONDS | NOTE_MSECONDS | NOTE_USECONDS | \
-			 NOTE_NSECONDS)
-#define KQ_TIMER_FFLAGS	(KQ_TIMER_UNITS | NOTE_ABSOLUTE)
+			 NOTE_NSECONDS | NOTE_MACHTIME)
+#define KQ_TIMER_FFLAGS	(KQ_TIMER_UNITS | NOTE_ABSOLUTE | NOTE_LEEWAY | \
+			 NOTE_CRITICAL | NOTE_BACKGROUND | \
+			 NOTE_MACH_CONTINUOUS_TIME)
 /* A periodic timer faster than this would only burn the CPU. */
 #define KQ_TIMER_MIN_PERIOD_NS	1000
+/* The most slack a leeway buys: a timer is never later than this. */
+#define KQ_TIMER_MAX_SLACK_NS	NSEC_PER_SEC
 
 /* The machine's backstop; each user has max_user_timers (kq_uacct.c). */
 unsigned int kq_max_timers = 65536;
@@ -31,7 +41,22 @@ MODULE_PARM_DESC(max_timers, "Limit on all users' EVFILT_TIMER knotes (ENOMEM be
 
 static atomic_t kq_nr_timers = ATOMIC_INIT(0);
 
-static int kq_timer_ns(const struct kq_kev *kev, u64 *ns)
+/* Darwin's leeway, as hrtimer slack: NOTE_LEEWAY's, else NOTE_BACKGROUND's. */
+static u64 kq_timer_slack(const struct kq_kev *kev, u64 mult, u64 ns)
+{
+	u64 slack = 0;
+
+	if (kev->fflags & NOTE_LEEWAY) {
+		if (check_mul_overflow(kev->ext[1], mult, &slack))
+			slack = KQ_TIMER_MAX_SLACK_NS;
+	} else if ((kev->fflags & (NOTE_BACKGROUND | NOTE_CRITICAL)) ==
+		   NOTE_BACKGROUND && !(kev->fflags & NOTE_ABSOLUTE)) {
+		slack = div_u64(ns, 10);
+	}
+	return min_t(u64, slack, KQ_TIMER_MAX_SLACK_NS);
+}
+
+static int kq_timer_ns(const struct kq_kev *kev, u64 *ns, u64 *slack)
 {
 	u32 unit = kev->fflags & KQ_TIMER_UNITS;
 	u64 mult, data;
@@ -50,6 +75,7 @@ static int kq_timer_ns(const struct kq_kev *kev, u64 *ns)
 		mult = NSEC_PER_USEC;
 		break;
 	case NOTE_NSECONDS:
+	case NOTE_MACHTIME:	/* kq_mach_timebase_info(): 1/1 */
 		mult = 1;
 		break;
 	default:
@@ -62,7 +88,18 @@ static int kq_timer_ns(const struct kq_kev *kev, u64 *ns)
 		data = 1;
 	if (check_mul_overflow(data, mult, ns) || *ns > KTIME_MAX)
 		*ns = KTIME_MAX;
+	*slack = kq_timer_slack(kev, mult, *ns);
 	return 0;
+}
+
+/* The clock a timer runs on (its deadline's, when absolute). */
+static clockid_t kq_timer_clock(u32 fflags)
+{
+	if ((fflags & NOTE_ABSOLUTE) && !(fflags & NOTE_MACHTIME))
+		return CLOCK_REALTIME;
+	if (fflags & NOTE_MACH_CONTINUOUS_TIME)
+		return CLOCK_BOOTTIME;
+	return CLOCK_MONOTONIC;
 }
 
 static enum hrtimer_restart kq_timer_fire(struct hrtimer *t)
@@ -83,26 +120,34 @@ static enum hrtimer_restart kq_timer_fire(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
-static void kq_timer_start(struct knote *kn, u64 ns)
+static void kq_timer_start(struct knote *kn, u64 ns, u64 slack)
 {
 	bool absolute = kn->sfflags & NOTE_ABSOLUTE;
 
-	hrtimer_setup(&kn->timer.timer, kq_timer_fire, absolute ?
-		      CLOCK_REALTIME : CLOCK_MONOTONIC, absolute ?
+	hrtimer_setup(&kn->timer.timer, kq_timer_fire,
+		      kq_timer_clock(kn->sfflags), absolute ?
 		      HRTIMER_MODE_ABS : HRTIMER_MODE_REL);
 	kn->timer.period = 0;
 	if (!absolute && !(kn->flags & EV_ONESHOT))
 		kn->timer.period = ns_to_ktime(max_t(u64, ns,
 						     KQ_TIMER_MIN_PERIOD_NS));
 	kn->timer.ticking = true;
-	hrtimer_start(&kn->timer.timer, ns_to_ktime(ns), absolute ?
-		      HRTIMER_MODE_ABS : HRTIMER_MODE_REL);
+	/* the periodic re-arm (hrtimer_forward_now) keeps the slack */
+	hrtimer_start_range_ns(&kn->timer.timer, ns_to_ktime(ns), slack,
+			       absolute ? HRTIMER_MODE_ABS : HRTIMER_MODE_REL);
+}
+
+/* Darwin (kevent64(), kevent_qos()): an absolute timer is EV_ONESHOT. */
+static void kq_timer_darwin_oneshot(struct knote *kn, const struct kq_kev *kev)
+{
+	if (kev->darwin && (kev->fflags & NOTE_ABSOLUTE))
+		kn->flags |= EV_ONESHOT;
 }
 
 static int kq_timer_attach(struct knote *kn, const struct kq_kev *kev)
 {
-	u64 ns;
-	int err = kq_timer_ns(kev, &ns);
+	u64 ns, slack;
+	int err = kq_timer_ns(kev, &ns, &slack);
 
 	if (err)
 		return err;
@@ -116,7 +161,8 @@ static int kq_timer_attach(struct knote *kn, const struct kq_kev *kev)
 	/* BSD: periodic timers behave as EV_CLEAR; absolute ones do not. */
 	if (!(kev->fflags & NOTE_ABSOLUTE))
 		kn->flags |= EV_CLEAR;
-	kq_timer_start(kn, ns);
+	kq_timer_darwin_oneshot(kn, kev);
+	kq_timer_start(kn, ns, slack);
 	return 0;
 }
 
@@ -130,12 +176,12 @@ static void kq_timer_detach(struct knote *kn)
 /* Re-adding restarts with the new values and drops what was undelivered. */
 static int kq_timer_modify(struct knote *kn, const struct kq_kev *kev)
 {
-	u64 ns;
+	u64 ns, slack;
 	int err;
 
 	if (!(kev->flags & EV_ADD))
 		return 0;
-	err = kq_timer_ns(kev, &ns);
+	err = kq_timer_ns(kev, &ns, &slack);
 	if (err)
 		return err;
 	hrtimer_cancel(&kn->timer.timer);
@@ -146,7 +192,8 @@ static int kq_timer_modify(struct knote *kn, const struct kq_kev *kev)
 	spin_unlock_irq(&kn->kq->lock);
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
-	kq_timer_start(kn, ns);
+	kq_timer_darwin_oneshot(kn, kev);
+	kq_timer_start(kn, ns, slack);
 	return 0;
 }
 

@@ -123,6 +123,22 @@
 #define NOTE_ABSOLUTE		0x0008
 #define NOTE_MSECONDS		0x0010
 #define NOTE_ABSTIME		NOTE_ABSOLUTE
+/*
+ * Darwin's.  NOTE_MACHTIME: data is in Mach absolute time units, which are
+ * nanoseconds here (<sys/event.h>: kq_mach_timebase_info(), 1/1); with
+ * NOTE_ABSOLUTE the deadline is CLOCK_MONOTONIC (mach_absolute_time()), or
+ * CLOCK_BOOTTIME with NOTE_MACH_CONTINUOUS_TIME.  NOTE_MACH_CONTINUOUS_TIME
+ * alone: an interval timer that counts suspended time too.  NOTE_LEEWAY:
+ * ext[1] is the slop allowed after each deadline, in the timer's unit (up
+ * to a second).  NOTE_CRITICAL: no slop beyond NOTE_LEEWAY's;
+ * NOTE_BACKGROUND: without NOTE_LEEWAY, a tenth of the interval (up to a
+ * second).  Darwin's NOTE_LEEWAY is 0x10, NOTE_MSECONDS here.
+ */
+#define NOTE_CRITICAL		0x0020
+#define NOTE_BACKGROUND		0x0040
+#define NOTE_MACH_CONTINUOUS_TIME 0x0080
+#define NOTE_MACHTIME		0x0100
+#define NOTE_LEEWAY		0x0200
 
 /*
  * EVFILT_LIBKQUEUE: libkqueue's query filter, answered at once and never

@@ -133,6 +133,30 @@ struct kevent_qos_s {
 #define KEVENT_FLAG_ERROR_EVENTS	0x000002
 #define KEVENT_FLAG_STACK_DATA		0x000008
 
+/*
+ * EVFILT_TIMER's NOTE_MACHTIME counts Mach absolute time units, whose
+ * length Darwin's mach_timebase_info() gives as numer / denom nanoseconds.
+ * Here a unit is a nanosecond: this says 1 / 1, and an absolute
+ * NOTE_MACHTIME deadline is read from CLOCK_MONOTONIC (mach_absolute_time())
+ * or, with NOTE_MACH_CONTINUOUS_TIME, CLOCK_BOOTTIME
+ * (mach_continuous_time()).
+ */
+struct kq_mach_timebase_info {
+	uint32_t	numer;
+	uint32_t	denom;
+};
+
+#define KQ_MACH_TIMEBASE_NUMER	1
+#define KQ_MACH_TIMEBASE_DENOM	1
+
+static __inline int
+kq_mach_timebase_info(struct kq_mach_timebase_info *info)
+{
+	info->numer = KQ_MACH_TIMEBASE_NUMER;
+	info->denom = KQ_MACH_TIMEBASE_DENOM;
+	return (0);	/* KERN_SUCCESS */
+}
+
 /* kqueuex() flags (FreeBSD 14). */
 #define KQUEUE_CLOEXEC		0x00000001
 
