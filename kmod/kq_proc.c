@@ -31,13 +31,15 @@
 #include <linux/magic.h>
 #include <linux/tracepoint.h>
 #include <linux/binfmts.h>
+#include <linux/oom.h>
 #include "kq.h"
 
 #ifndef PID_FS_MAGIC
 #define PID_FS_MAGIC	0x50494446
 #endif
 
-#define KQ_PROC_FFLAGS	(NOTE_EXIT | NOTE_FORK | NOTE_EXEC | NOTE_TRACK)
+#define KQ_PROC_FFLAGS	(NOTE_EXIT | NOTE_FORK | NOTE_EXEC | NOTE_TRACK | \
+			 NOTE_EXITSTATUS | NOTE_EXIT_DETAIL)
 
 struct kq_proc {
 	struct knote *kn;
@@ -47,8 +49,10 @@ struct kq_proc {
 	wait_queue_entry_t wait;	/* on pid->wait_pidfd */
 	u32 fflags;			/* pending, under kq->lock */
 	int status;			/* wait(2) status once exited */
+	u32 detail;			/* NOTE_EXIT_DETAIL's reason bits */
 	pid_t ppid;			/* NOTE_CHILD: the parent */
 	bool exited;
+	bool darwin;			/* kevent64(), kevent_qos(): data */
 };
 
 static DEFINE_SPINLOCK(kq_proc_lock);
@@ -68,17 +72,24 @@ static bool kq_group_exited(struct pid *pid)
 	return exited;
 }
 
-/* As wait_task_zombie() computes it. */
-static int kq_exit_status(struct pid *pid)
+/*
+ * As wait_task_zombie() computes it; *detail: NOTE_EXIT_MEMORY for a
+ * process the OOM killer chose.
+ */
+static int kq_exit_status(struct pid *pid, u32 *detail)
 {
 	struct task_struct *t;
 	int status = 0;
 
+	*detail = 0;
 	rcu_read_lock();
 	t = pid_task(pid, PIDTYPE_TGID);
-	if (t)
+	if (t) {
 		status = (t->signal->flags & SIGNAL_GROUP_EXIT) ?
 			 t->signal->group_exit_code : t->exit_code;
+		if (tsk_is_oom_victim(t))
+			*detail = NOTE_EXIT_MEMORY;
+	}
 	rcu_read_unlock();
 	return status;
 }
@@ -87,13 +98,15 @@ static int kq_exit_status(struct pid *pid)
 static void kq_proc_exited(struct kq_proc *ps)
 {
 	struct knote *kn = ps->kn;
-	int status = kq_exit_status(ps->pid);
 	unsigned long flags;
+	u32 detail;
+	int status = kq_exit_status(ps->pid, &detail);
 
 	spin_lock_irqsave(&kn->kq->lock, flags);
 	if (!ps->exited) {
 		ps->exited = true;
 		ps->status = status;
+		ps->detail = detail;
 		if (kn->sfflags & NOTE_EXIT)
 			ps->fflags |= NOTE_EXIT;
 	}
@@ -205,6 +218,18 @@ static bool kq_may_watch(struct task_struct *t)
 	return ok;
 }
 
+/* Darwin's NOTE_EXITSTATUS: for the caller's own children only. */
+static bool kq_is_child(struct task_struct *t)
+{
+	return same_thread_group(rcu_dereference(t->real_parent), current);
+}
+
+static bool kq_wants_status(u32 fflags)
+{
+	return (fflags & (NOTE_EXIT | NOTE_EXITSTATUS)) ==
+	       (NOTE_EXIT | NOTE_EXITSTATUS);
+}
+
 static int kq_proc_attach(struct knote *kn, const struct kq_kev *kev)
 {
 	struct task_struct *t;
@@ -221,7 +246,8 @@ static int kq_proc_attach(struct knote *kn, const struct kq_kev *kev)
 	t = pid_task(pid, PIDTYPE_TGID);
 	if (!t)
 		err = -ESRCH;
-	else if (!kq_may_watch(t))
+	else if (!kq_may_watch(t) ||
+		 (kq_wants_status(kn->sfflags) && !kq_is_child(t)))
 		err = -EACCES;
 	rcu_read_unlock();
 	/* BSD: a zombie can only be watched for its exit */
@@ -229,15 +255,51 @@ static int kq_proc_attach(struct knote *kn, const struct kq_kev *kev)
 		err = -ESRCH;
 	if (!err)
 		err = kq_proc_watch(kn, pid);
+	if (!err)
+		kn->proc.ps->darwin = kev->darwin;
 	put_pid(pid);
 	return err;
 }
 
 static int kq_proc_modify(struct knote *kn, const struct kq_kev *kev)
 {
-	if (kev->flags & EV_ADD)
-		kn->sfflags = kev->fflags & KQ_PROC_FFLAGS;
+	struct task_struct *t;
+	int err = 0;
+
+	if (!(kev->flags & EV_ADD))
+		return 0;
+	if (kq_wants_status(kev->fflags)) {
+		rcu_read_lock();
+		/* a zombie's parent is still its parent; a reaped one has none */
+		t = pid_task(kn->proc.ps->pid, PIDTYPE_TGID);
+		if (!t || !kq_is_child(t))
+			err = -EACCES;
+		rcu_read_unlock();
+	}
+	if (err)
+		return err;
+	kn->sfflags = kev->fflags & KQ_PROC_FFLAGS;
+	kn->proc.ps->darwin = kev->darwin;
 	return 0;
+}
+
+/*
+ * An exit's data: the wait(2) status (FreeBSD's kevent(); Darwin's only
+ * with NOTE_EXITSTATUS) and NOTE_EXIT_DETAIL's reasons; kq->lock held.
+ */
+static s64 kq_proc_exit_data(struct knote *kn, u32 *fflags)
+{
+	struct kq_proc *ps = kn->proc.ps;
+	s64 data = 0;
+
+	if (!ps->darwin || (kn->sfflags & NOTE_EXITSTATUS))
+		data = ps->status;
+	*fflags |= kn->sfflags & NOTE_EXITSTATUS;
+	if (kn->sfflags & NOTE_EXIT_DETAIL) {
+		*fflags |= NOTE_EXIT_DETAIL;
+		data |= ps->detail;
+	}
+	return data;
 }
 
 /* FreeBSD: a process descriptor only ever reports its exit. */
@@ -264,8 +326,8 @@ static bool kq_proc_event(struct knote *kn, struct kq_kev *out)
 		if (!ps->fflags && !ps->exited)
 			kn->status &= ~KN_ACTIVE;
 	} else if (ps->exited) {
+		out->data = (f & NOTE_EXIT) ? kq_proc_exit_data(kn, &f) : 0;
 		out->fflags = f;
-		out->data = (f & NOTE_EXIT) ? ps->status : 0;
 		out->flags |= EV_EOF | EV_ONESHOT;
 		kn->flags |= EV_ONESHOT;
 		ps->fflags = 0;
@@ -309,6 +371,7 @@ static void kq_proc_track(struct kq_proc *ps, struct task_struct *parent,
 	ckn->ident = pid_nr_ns(task_tgid(child), ps->ns);
 	cps->ppid = pid_nr_ns(task_tgid(parent), ps->ns);
 	cps->fflags = NOTE_CHILD;
+	cps->darwin = ps->darwin;
 	kq_proc_hook_locked(cps);
 
 	spin_lock_irqsave(&kq->lock, flags);

@@ -112,6 +112,25 @@
 #define NOTE_TRACK		0x00000001
 #define NOTE_TRACKERR		0x00000002
 #define NOTE_CHILD		0x00000004
+/*
+ * Darwin's EVFILT_PROC flags (its values).  NOTE_EXITSTATUS: the exit
+ * event's data is the wait(2) status; only for the caller's own children
+ * (EACCES otherwise).  Through kevent64() and kevent_qos() data is 0
+ * without it; kevent() always gives the status, as FreeBSD.
+ * NOTE_EXIT_DETAIL: data also carries why the process ended
+ * (NOTE_EXIT_DETAIL_MASK): NOTE_EXIT_MEMORY when the OOM killer ended it;
+ * the other reasons never occur here.  Both come back in fflags with
+ * NOTE_EXIT when asked.  NOTE_SIGNAL and NOTE_REAP are accepted and never
+ * reported.
+ */
+#define NOTE_REAP		0x10000000
+#define NOTE_SIGNAL		0x08000000
+#define NOTE_EXITSTATUS		0x04000000
+#define NOTE_EXIT_DETAIL	0x02000000
+#define NOTE_EXIT_DETAIL_MASK	0x00070000
+#define NOTE_EXIT_DECRYPTFAIL	0x00010000
+#define NOTE_EXIT_MEMORY	0x00020000
+#define NOTE_EXIT_CSERROR	0x00040000
 
 /*
  * EVFILT_TIMER: libkqueue's and Darwin's unit bits; milliseconds when none.

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Darwin's EVFILT_PROC flags: NOTE_EXITSTATUS (the wait status in data,
+ * only when asked and only for the caller's children), NOTE_EXIT_DETAIL
+ * (NOTE_EXIT_MEMORY for an OOM kill), NOTE_SIGNAL and NOTE_REAP (accepted,
+ * never reported); and kevent()'s FreeBSD exit status, unchanged.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/event.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+
+FIXTURE(dp) {
+	int kq;
+};
+
+FIXTURE_SETUP(dp)
+{
+	self->kq = kqueue();
+	ASSERT_LE(0, self->kq) TH_LOG("kqueue(): %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dp)
+{
+	close(self->kq);
+}
+
+/* One EVFILT_PROC change through kevent64(); 0 or the errno reported. */
+static int watch(int kq, pid_t pid, __u16 flags, __u32 fflags)
+{
+	struct kevent64_s ch, ev;
+	int n;
+
+	EV_SET64(&ch, pid, EVFILT_PROC, flags | EV_RECEIPT, fflags, 0, 0, 0,
+		 0);
+	n = kevent64(kq, &ch, 1, &ev, 1, KEVENT_FLAG_ERROR_EVENTS, NULL);
+	if (n != 1)
+		return n < 0 ? errno : -1000;
+	return ev.data;
+}
+
+static int wait_ev(int kq, struct kevent64_s *ev)
+{
+	struct timespec ts = { 10, 0 };
+
+	return kevent64(kq, NULL, 0, ev, 1, 0, &ts);
+}
+
+/* A child that waits for a byte on @fd, then exits with @code. */
+static pid_t child_waiting(int *wfd, int code)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(100);
+		_exit(code);
+	}
+	close(p[0]);
+	*wfd = p[1];
+	return pid;
+}
+
+static void release(int wfd)
+{
+	if (write(wfd, "x", 1) != 1)
+		abort();
+	close(wfd);
+}
+
+/* NOTE_EXITSTATUS on a child: data is the wait status, fflags say so. */
+TEST_F(dp, exitstatus_child)
+{
+	struct kevent64_s ev;
+	int wfd, st;
+	pid_t pid = child_waiting(&wfd, 3);
+
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT | NOTE_EXITSTATUS));
+	release(wfd);
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ((__u64)pid, ev.ident);
+	EXPECT_EQ(NOTE_EXIT | NOTE_EXITSTATUS, ev.fflags);
+	ASSERT_TRUE(WIFEXITED((int)ev.data));
+	EXPECT_EQ(3, WEXITSTATUS((int)ev.data));
+	EXPECT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(st, (int)ev.data);
+}
+
+/* Through kevent64() without NOTE_EXITSTATUS, data is 0 (Darwin). */
+TEST_F(dp, no_exitstatus_no_data)
+{
+	struct kevent64_s ev;
+	int wfd;
+	pid_t pid = child_waiting(&wfd, 3);
+
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT));
+	release(wfd);
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ(NOTE_EXIT, ev.fflags);
+	EXPECT_EQ(0, ev.data);
+	waitpid(pid, NULL, 0);
+}
+
+/* Plain kevent() keeps FreeBSD's status in data, asked or not. */
+TEST_F(dp, plain_kevent_status)
+{
+	struct kevent ch, ev;
+	struct timespec ts = { 10, 0 };
+	int wfd;
+	pid_t pid = child_waiting(&wfd, 5);
+
+	ASSERT_LT(0, pid);
+	EV_SET(&ch, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
+	ASSERT_EQ(0, kevent(self->kq, &ch, 1, NULL, 0, NULL));
+	release(wfd);
+	ASSERT_EQ(1, kevent(self->kq, NULL, 0, &ev, 1, &ts));
+	EXPECT_EQ(NOTE_EXIT, ev.fflags);
+	EXPECT_EQ(5, WEXITSTATUS((int)ev.data));
+	waitpid(pid, NULL, 0);
+}
+
+/* A zombie child: the exit with its status, at once. */
+TEST_F(dp, exitstatus_zombie)
+{
+	struct kevent64_s ev;
+	siginfo_t si;
+	int wfd;
+	pid_t pid = child_waiting(&wfd, 9);
+
+	ASSERT_LT(0, pid);
+	release(wfd);
+	ASSERT_EQ(0, waitid(P_PID, pid, &si, WEXITED | WNOWAIT));
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT | NOTE_EXITSTATUS));
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ(9, WEXITSTATUS((int)ev.data));
+	waitpid(pid, NULL, 0);
+}
+
+/* Not the caller's child: NOTE_EXITSTATUS is EACCES, NOTE_EXIT alone is not. */
+TEST_F(dp, exitstatus_not_child)
+{
+	int p[2], hold[2], wfd = -1;
+	pid_t pid, grandchild = 0;
+	char c;
+
+	EXPECT_EQ(EACCES, watch(self->kq, getpid(), EV_ADD,
+				NOTE_EXIT | NOTE_EXITSTATUS));
+	EXPECT_EQ(EACCES, watch(self->kq, getppid(), EV_ADD,
+				NOTE_EXIT | NOTE_EXITSTATUS));
+	/* a grandchild */
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, pipe(hold));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t g;
+
+		close(p[0]);
+		close(hold[1]);
+		g = child_waiting(&wfd, 0);
+		if (write(p[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		/* keep the grandchild until the test closes hold[1] */
+		while (read(hold[0], &c, 1) > 0)
+			;
+		release(wfd);
+		waitpid(g, NULL, 0);
+		_exit(0);
+	}
+	close(p[1]);
+	close(hold[0]);
+	ASSERT_EQ(sizeof(grandchild),
+		  read(p[0], &grandchild, sizeof(grandchild)));
+	EXPECT_EQ(EACCES, watch(self->kq, grandchild, EV_ADD,
+				NOTE_EXIT | NOTE_EXITSTATUS));
+	EXPECT_EQ(0, watch(self->kq, grandchild, EV_ADD, NOTE_EXIT));
+	/* and re-adding with it: EACCES too, the knote stays as it was */
+	EXPECT_EQ(EACCES, watch(self->kq, grandchild, EV_ADD,
+				NOTE_EXIT | NOTE_EXITSTATUS));
+	EXPECT_EQ(0, watch(self->kq, grandchild, EV_DELETE, 0));
+	close(hold[1]);
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+}
+
+/* NOTE_EXIT_DETAIL on a plain SIGKILL: no reason bit, the signal status. */
+TEST_F(dp, exit_detail_signal)
+{
+	struct kevent64_s ev;
+	int wfd;
+	pid_t pid = child_waiting(&wfd, 0);
+
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD,
+			   NOTE_EXIT | NOTE_EXITSTATUS | NOTE_EXIT_DETAIL));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ(NOTE_EXIT | NOTE_EXITSTATUS | NOTE_EXIT_DETAIL, ev.fflags);
+	EXPECT_EQ(0, ev.data & NOTE_EXIT_DETAIL_MASK);
+	EXPECT_TRUE(WIFSIGNALED((int)(ev.data & 0xffff)));
+	EXPECT_EQ(SIGKILL, WTERMSIG((int)(ev.data & 0xffff)));
+	close(wfd);
+	waitpid(pid, NULL, 0);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * NOTE_EXIT_DETAIL on an OOM kill (a memory cgroup too small for the
+ * child): NOTE_EXIT_MEMORY in data.
+ */
+TEST_F(dp, exit_detail_oom)
+{
+	char root[] = "/tmp/kq-cg-XXXXXX", cg[64], procs[96], path[96];
+	struct kevent64_s ev;
+	pid_t pid;
+	int st;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	if (mount("none", root, "cgroup2", 0, NULL)) {
+		rmdir(root);
+		SKIP(return, "no cgroup2 here: %s", strerror(errno));
+	}
+	snprintf(cg, sizeof(cg), "%s/kq-oom", root);
+	rmdir(cg);
+	write_file(strcat(strcpy(path, root), "/cgroup.subtree_control"),
+		   "+memory");
+	if (mkdir(cg, 0755) ||
+	    write_file(strcat(strcpy(path, cg), "/memory.max"), "8M")) {
+		umount(root);
+		rmdir(root);
+		SKIP(return, "no memory controller");
+	}
+	write_file(strcat(strcpy(path, cg), "/memory.swap.max"), "0");
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+
+	pid = fork();
+	if (pid == 0) {
+		/* in the cgroup, eat memory until killed */
+		size_t n = 256 << 20, i;
+		char *m;
+
+		if (write_file(procs, "0"))
+			_exit(2);
+		m = malloc(n);
+		for (i = 0; m && i < n; i += 4096)
+			m[i] = 1;
+		_exit(3);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD,
+			   NOTE_EXIT | NOTE_EXITSTATUS | NOTE_EXIT_DETAIL));
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ((__u64)pid, ev.ident);
+	EXPECT_EQ(NOTE_EXIT_MEMORY, ev.data & NOTE_EXIT_DETAIL_MASK);
+	EXPECT_EQ(SIGKILL, WTERMSIG((int)(ev.data & 0xffff)));
+	EXPECT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st));
+	rmdir(cg);
+	umount(root);
+	rmdir(root);
+}
+
+/* NOTE_SIGNAL and NOTE_REAP: accepted, never reported. */
+TEST_F(dp, signal_reap_accepted)
+{
+	struct kevent64_s ev;
+	struct timespec zero = { 0, 0 };
+	int wfd;
+	pid_t pid = child_waiting(&wfd, 4);
+
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD,
+			   NOTE_EXIT | NOTE_SIGNAL | NOTE_REAP));
+	ASSERT_EQ(0, kill(pid, SIGCONT));
+	EXPECT_EQ(0, kevent64(self->kq, NULL, 0, &ev, 1, 0, &zero));
+	release(wfd);
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ(NOTE_EXIT, ev.fflags);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_HARNESS_MAIN
