@@ -58,6 +58,25 @@ static s64 kq_sock_readable(struct sock *sk)
 	return kq_queue_bytes(&sk->sk_receive_queue);
 }
 
+/*
+ * Darwin's EV_OOBAND, returned through kevent64() and kevent_qos(): TCP
+ * urgent data is pending; data is the bytes before the mark (at the mark,
+ * the bytes after it, as computed already).
+ */
+static void kq_sock_oob(struct sock *sk, struct kq_kev *out)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 before;
+
+	if (!out->darwin || !kq_is_tcp(sk) ||
+	    !(READ_ONCE(tp->urg_data) & TCP_URG_VALID))
+		return;
+	out->flags |= EV_OOBAND;
+	before = READ_ONCE(tp->urg_seq) - READ_ONCE(tp->copied_seq);
+	if (before)
+		out->data = before;
+}
+
 static s64 kq_sock_writable(struct sock *sk)
 {
 	if (sk->sk_type == SOCK_STREAM && kq_is_tcp(sk))
@@ -199,6 +218,7 @@ static bool kq_sock_ready(struct knote *kn, struct socket *sock,
 			  __poll_t mask, struct kq_kev *out)
 {
 	struct sock *sk = sock->sk;
+	bool ready;
 	int err;
 
 	if (!sk)
@@ -220,7 +240,9 @@ static bool kq_sock_ready(struct knote *kn, struct socket *sock,
 			out->fflags = err;
 			return true;
 		}
-		return out->data >= kq_lowat(kn) || err;
+		ready = out->data >= kq_lowat(kn) || err;
+		kq_sock_oob(sk, out);
+		return ready;
 	case EVFILT_WRITE:
 		if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
 			return false;

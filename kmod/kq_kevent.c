@@ -319,6 +319,7 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		}
 		kev.uscratch = c->events + (size_t)(first + n) * c->recsize +
 			       kq_record_data_offset(c->recsize);
+		kev.darwin = kq_record_is_darwin(c->recsize);
 		if (!kn->fop->event(kn, &kev) && !kn->forced) {
 			if (kev.drop)
 				kq_knote_drop(kn);

@@ -42,6 +42,12 @@
 #define EVFILT_PROCDESC		(-14)	/* ident is a pidfd */
 #define EVFILT_EXCEPT		(-15)
 #define EVFILT_SYSCOUNT		15
+/*
+ * Darwin's Mach port and VM filters, not supported (EINVAL).  Darwin's
+ * numbers (-8, -12) are EVFILT_NETDEV's and EVFILT_LIBKQUEUE's here.
+ */
+#define EVFILT_MACHPORT		(-16)
+#define EVFILT_VM		(-17)
 
 /* Actions and flags. */
 #define EV_ADD			0x0001
@@ -68,6 +74,14 @@
 #define EV_VANISHED		0x0800
 #define EV_SYSFLAGS		0xF000
 #define EV_FLAG1		0x2000
+/*
+ * Darwin's EVFILT_READ flags, in EV_SYSFLAGS: as on Darwin, a change's
+ * system flags are ignored, so they mean nothing on input.  EV_OOBAND is
+ * returned by EVFILT_READ through kevent64() and kevent_qos() when a TCP
+ * socket has urgent data pending (data: the bytes before the mark).
+ */
+#define EV_POLL			0x1000
+#define EV_OOBAND		EV_FLAG1
 #define EV_ERROR		0x4000
 #define EV_EOF			0x8000
 
@@ -102,6 +116,13 @@
 #define NOTE_CLOSE_WRITE	0x0200
 #define NOTE_READ		0x0400
 #define NOTE_OPEN		0x0800
+/*
+ * Darwin's, accepted and never reported: no vnode event is NOTE_NONE, and
+ * flock(2) unlocks are not watched.  Darwin's values (0x80, 0x100) are
+ * NOTE_TRUNCATE's and NOTE_CLOSE's here.
+ */
+#define NOTE_FUNLOCK		0x1000
+#define NOTE_NONE		0x2000
 
 /* EVFILT_PROC, EVFILT_PROCDESC */
 #define NOTE_EXIT		0x80000000
