@@ -81,7 +81,7 @@ static uint16_t rnd_flags(void)
 	static const uint16_t bits[] = {
 		EV_ADD, EV_DELETE, EV_ENABLE, EV_DISABLE, EV_ONESHOT, EV_CLEAR,
 		EV_RECEIPT, EV_DISPATCH, EV_FORCEONESHOT, EV_KEEPUDATA,
-		EV_FLAG1, EV_ERROR, EV_EOF,
+		EV_FLAG1, EV_ERROR, EV_EOF, EV_UDATA_SPECIFIC, EV_VANISHED,
 	};
 	uint16_t f = 0;
 	int i, n;
@@ -156,6 +156,39 @@ static void rnd_record(void *rec, unsigned int recsize)
 		for (i = 0; i < 4; i++)
 			k64->ext[i] = rnd_below(2) ? 0 : rnd();
 	}
+	if (recsize == KQ_RECORD_KEVENT64_S && rnd_below(2)) {
+		struct kq_kevent64_s *k48 = rec;
+
+		for (i = 0; i < 2; i++)
+			k48->ext[i] = rnd_below(2) ? 0 : rnd();
+	}
+	if (recsize == KQ_RECORD_KEVENT_QOS) {
+		/* Darwin's field order: rebuild from the common part */
+		struct kq_kevent k32 = *k;
+		struct kq_kevent_qos *q = rec;
+
+		memset(q, 0, sizeof(*q));
+		q->ident = k32.ident;
+		q->filter = k32.filter;
+		q->flags = k32.flags;
+		q->fflags = k32.fflags;
+		q->data = k32.data;
+		q->udata = k32.udata;
+		q->qos = (int32_t)rnd();
+		q->xflags = rnd_below(2) ? 0 : (uint32_t)rnd();
+		for (i = 0; i < 4; i++)
+			q->ext[i] = rnd_below(2) ? 0 : rnd();
+	}
+}
+
+/* Mostly 32-byte records, the others (64, 48, 72 bytes) now and then. */
+static unsigned int rnd_recsize(void)
+{
+	static const unsigned int sizes[] = {
+		KQ_RECORD_KEVENT64, KQ_RECORD_KEVENT64_S, KQ_RECORD_KEVENT_QOS,
+	};
+
+	return rnd_below(4) ? KQ_RECORD_KEVENT : sizes[rnd_below(3)];
 }
 
 static const char *seed_src;
@@ -192,8 +225,8 @@ FIXTURE_TEARDOWN(hostile) { (void)self; }
 
 TEST_F_TIMEOUT(hostile, random_changelists, 300)
 {
-	static uint8_t changes[MAXN * KQ_RECORD_KEVENT64];
-	static uint8_t events[MAXN * KQ_RECORD_KEVENT64];
+	static uint8_t changes[MAXN * KQ_RECORD_KEVENT_QOS];
+	static uint8_t events[MAXN * KQ_RECORD_KEVENT_QOS];
 	unsigned long long seed = hostile_seed();
 	long long deadline, calls = 0, errs = 0, evs = 0;
 	int seconds = hostile_seconds();
@@ -230,8 +263,7 @@ TEST_F_TIMEOUT(hostile, random_changelists, 300)
 
 	deadline = kq_now_ms() + seconds * 1000LL;
 	while (kq_now_ms() < deadline) {
-		unsigned int recsize = rnd_below(4) ? KQ_RECORD_KEVENT :
-						      KQ_RECORD_KEVENT64;
+		unsigned int recsize = rnd_recsize();
 		int nch = rnd_below(MAXN + 1), nev = rnd_below(MAXN + 1);
 		int target = rnd_below(8) ? kq : kq2;
 		int r, e;
