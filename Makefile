@@ -1,7 +1,7 @@
 # kqueue for Linux: top-level build, test VM and checks.
 #
 #   make                  kqueue.ko for each target kernel (6.1, 6.12, 7.3), the
-#                         shim, the selftests, the demo and the VM's module loader
+#                         shim, the selftests, the demos and the VM's module loader
 #   make KVER=<release>   the module for one kernel only (or KDIR=<headers dir>)
 #   make check            install dependencies, build (also the 6.1-debug kernel,
 #                         once per machine), run the selftests in a VM on every
