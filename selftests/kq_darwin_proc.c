@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "kq_util.h"
+#include "kq_own.h"
 
 FIXTURE(dp) {
 	int kq;
@@ -306,6 +308,42 @@ TEST_F(dp, signal_reap_accepted)
 	ASSERT_EQ(1, wait_ev(self->kq, &ev));
 	EXPECT_EQ(NOTE_EXIT, ev.fflags);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * Another user learns nothing: EVFILT_PROC on root's process, from uid
+ * 65534, is EACCES with the Darwin flags as without them (no exit status,
+ * no OOM detail).
+ */
+TEST_F(dp, other_user_gets_no_exit_detail)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t root_pid = getppid();
+		int kq;
+
+		if (own_drop_to_nobody())
+			_exit(10);
+		kq = kqueue();
+		if (kq < 0)
+			_exit(11);
+		if (watch(kq, root_pid, EV_ADD,
+			  NOTE_EXIT | NOTE_EXIT_DETAIL) != EACCES)
+			_exit(12);
+		if (watch(kq, root_pid, EV_ADD,
+			  NOTE_EXIT | NOTE_EXITSTATUS) != EACCES)
+			_exit(13);
+		if (watch(kq, root_pid, EV_ADD, NOTE_EXIT) != EACCES)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("10: could not drop privileges; 11: kqueue(); 12-14: not EACCES");
 }
 
 TEST_HARNESS_MAIN
