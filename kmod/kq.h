@@ -90,6 +90,7 @@ struct kq {
 #define KN_DETACHED	0x08	/* being freed: callbacks must not queue */
 #define KN_PARKED	0x10	/* on kq->parked: re-checked at each kevent() */
 #define KN_NEWBORN	0x20	/* on kq->newborn (hnode), not yet in the table */
+#define KN_DEFERDELETE	0x40	/* EV_DISPATCH2: deleted once enabled again */
 
 struct kq_pollwait {
 	struct list_head link;		/* in kn->fd.pwqs */
@@ -277,6 +278,19 @@ void kq_tp_unregister(struct tracepoint *tp, void *probe);
 /* kq_proc.c */
 int kq_proc_init(void);
 void kq_proc_exit(void);
+
+/* kq_reap.c: a watch on one process's reaping (NOTE_REAP) */
+struct kq_reap_entry;
+struct kq_reap_link {
+	struct hlist_node node;		/* entry->links */
+	struct kq_reap_entry *entry;	/* NULL: not watching */
+};
+
+int kq_reap_watch(struct kq_reap_link *l, struct pid *pid);
+void kq_reap_unwatch(struct kq_reap_link *l);
+void kq_proc_reaped(struct kq_reap_link *l);	/* kq_proc.c; atomic */
+int kq_reap_init(void);
+void kq_reap_exit(void);
 
 /* kq_signal.c */
 int kq_signal_init(void);

@@ -126,10 +126,53 @@ static int kq_add(struct kq *kq, const struct kq_kev *kev,
 	return 0;
 }
 
+/*
+ * Darwin's EV_DISPATCH2: a knote disabled after its delivery may still
+ * be in use by the thread that got the event, so a delete waits for the
+ * EV_ENABLE that says it is done (EINPROGRESS); the knote then reports
+ * one last event, EV_DELETE, and goes.
+ */
+static bool kq_is_dispatch2(const struct knote *kn)
+{
+	return (kn->flags & EV_DISPATCH2) == EV_DISPATCH2;
+}
+
+static bool kq_defer_delete(struct knote *kn, const struct kq_kev *kev)
+{
+	struct kq *kq = kn->kq;
+	bool defer;
+
+	if (!kq_is_dispatch2(kn) || (kev->flags & EV_ENABLE))
+		return false;
+	spin_lock_irq(&kq->lock);
+	defer = kn->status & KN_DISABLED;
+	if (defer)
+		kn->status |= KN_DEFERDELETE;
+	spin_unlock_irq(&kq->lock);
+	return defer;
+}
+
+/* EV_ENABLE of a deferred delete: queue its EV_DELETE event. */
+static void kq_enable_deferred(struct knote *kn)
+{
+	spin_lock_irq(&kn->kq->lock);
+	kn->status &= ~KN_DISABLED;
+	kn->status |= KN_ACTIVE;
+	spin_unlock_irq(&kn->kq->lock);
+	kq_queue_if_active(kn);
+}
+
 /* An existing knote: BSD's "touch" (every change but EV_DELETE). */
 static int kq_modify(struct knote *kn, const struct kq_kev *kev)
 {
 	int err;
+
+	/* its last event was delivered: nothing left to change (Darwin) */
+	if (kn->status & KN_DEFERDELETE) {
+		if (kev->flags & EV_ENABLE)
+			kq_enable_deferred(kn);
+		return 0;
+	}
 
 	if (!(kev->flags & EV_KEEPUDATA))
 		kn->udata = kev->udata;
@@ -187,8 +230,11 @@ static int kq_register(struct kq *kq, const struct kq_kev *kev)
 		goto out;
 	}
 	if (kev->flags & EV_DELETE) {
-		kq_knote_drop(kn);
 		err = 0;
+		if (kq_defer_delete(kn, kev))
+			err = -EINPROGRESS;
+		else
+			kq_knote_drop(kn);
 		goto out;
 	}
 	err = kq_modify(kn, kev);
@@ -261,13 +307,21 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 static void kq_after_delivery(struct knote *kn, struct list_head *requeue)
 {
 	struct kq *kq = kn->kq;
+	bool drop;
 
-	if (kn->flags & EV_ONESHOT) {
+	spin_lock_irq(&kq->lock);
+	drop = (kn->status & KN_DEFERDELETE) ||
+	       ((kn->flags & EV_ONESHOT) && !kq_is_dispatch2(kn));
+	if (drop) {
+		spin_unlock_irq(&kq->lock);
 		kq_knote_drop(kn);
 		return;
 	}
-	spin_lock_irq(&kq->lock);
-	if (kn->flags & EV_DISPATCH) {
+	if (kn->flags & EV_ONESHOT) {
+		/* Darwin: a dispatch2 one-shot goes at its next EV_ENABLE */
+		kn->status |= KN_DISABLED | KN_DEFERDELETE;
+		kq_knote_dequeue_locked(kn);
+	} else if (kn->flags & EV_DISPATCH) {
 		kn->status |= KN_DISABLED;
 		kq_knote_dequeue_locked(kn);	/* no longer parked either */
 	} else if ((kn->status & (KN_ACTIVE | KN_QUEUED)) == KN_ACTIVE) {
@@ -320,7 +374,10 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		kev.uscratch = c->events + (size_t)(first + n) * c->recsize +
 			       kq_record_data_offset(c->recsize);
 		kev.darwin = kq_record_is_darwin(c->recsize);
-		if (!kn->fop->event(kn, &kev) && !kn->forced) {
+		if (kn->status & KN_DEFERDELETE) {
+			/* Darwin's last event of a deferred delete */
+			kev.flags = EV_DELETE | EV_ONESHOT;
+		} else if (!kn->fop->event(kn, &kev) && !kn->forced) {
 			if (kev.drop)
 				kq_knote_drop(kn);
 			continue;

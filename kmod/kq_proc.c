@@ -14,8 +14,11 @@
  * allocations), so that a child exiting at once is still seen.  Such a
  * knote waits on kq->newborn until the next kevent() puts it in the table.
  *
+ * Darwin's NOTE_SIGNAL: the signal_generate tracepoint (as EVFILT_SIGNAL,
+ * kq_signal.c), with the target's siglock held.  NOTE_REAP: kq_reap.c.
+ *
  * kq_proc_lock protects kq_proc_hash (watches by struct pid); it is taken
- * before pid->wait_pidfd's lock and kq->lock.
+ * after a target's siglock and before pid->wait_pidfd's lock and kq->lock.
  */
 #include <linux/hashtable.h>
 #include <linux/slab.h>
@@ -39,7 +42,12 @@
 #endif
 
 #define KQ_PROC_FFLAGS	(NOTE_EXIT | NOTE_FORK | NOTE_EXEC | NOTE_TRACK | \
-			 NOTE_EXITSTATUS | NOTE_EXIT_DETAIL)
+			 NOTE_EXITSTATUS | NOTE_EXIT_DETAIL | NOTE_SIGNAL | \
+			 NOTE_REAP)
+
+/* signal_generate's outcomes (trace/events/signal.h) that post nothing */
+#define KQ_TRACE_SIGNAL_IGNORED		1
+#define KQ_TRACE_SIGNAL_OVERFLOW_FAIL	3
 
 struct kq_proc {
 	struct knote *kn;
@@ -47,17 +55,19 @@ struct kq_proc {
 	struct pid_namespace *ns;	/* numbers the children reported */
 	struct hlist_node link;		/* kq_proc_hash */
 	wait_queue_entry_t wait;	/* on pid->wait_pidfd */
+	struct kq_reap_link reap;	/* NOTE_REAP's watch */
 	u32 fflags;			/* pending, under kq->lock */
 	int status;			/* wait(2) status once exited */
 	u32 detail;			/* NOTE_EXIT_DETAIL's reason bits */
 	pid_t ppid;			/* NOTE_CHILD: the parent */
 	bool exited;
+	bool reaped;			/* under kq->lock */
 	bool darwin;			/* kevent64(), kevent_qos(): data */
 };
 
 static DEFINE_SPINLOCK(kq_proc_lock);
 static DEFINE_HASHTABLE(kq_proc_hash, 6);
-static struct tracepoint *kq_fork_tp, *kq_exec_tp;
+static struct tracepoint *kq_fork_tp, *kq_exec_tp, *kq_signal_tp;
 
 /* The whole thread group has exited (6.1's thread_group_exited()). */
 static bool kq_group_exited(struct pid *pid)
@@ -137,6 +147,44 @@ static void kq_proc_note(struct kq_proc *ps, u32 note)
 	kq_knote_activate(kn);
 }
 
+/* From kq_reap.c's probe, for every task freed under a watched number. */
+void kq_proc_reaped(struct kq_reap_link *l)
+{
+	struct kq_proc *ps = container_of(l, struct kq_proc, reap);
+	struct knote *kn = ps->kn;
+	unsigned long flags;
+	bool gone;
+
+	rcu_read_lock();
+	gone = !pid_task(ps->pid, PIDTYPE_TGID);
+	rcu_read_unlock();
+	if (!gone)
+		return;	/* a leader replaced by exec, or another process */
+	spin_lock_irqsave(&kn->kq->lock, flags);
+	if (!ps->reaped) {
+		ps->reaped = true;
+		if (kn->sfflags & NOTE_REAP)
+			ps->fflags |= NOTE_REAP;
+	}
+	spin_unlock_irqrestore(&kn->kq->lock, flags);
+	kq_knote_activate(kn);
+}
+
+/* NOTE_REAP asked for: watch the reaping too; kq->mtx held. */
+static int kq_proc_watch_reap(struct kq_proc *ps)
+{
+	int err;
+
+	if (ps->reap.entry)
+		return 0;
+	err = kq_reap_watch(&ps->reap, ps->pid);
+	if (err)
+		return err;
+	/* a reaping before the watch went in was seen by nobody */
+	kq_proc_reaped(&ps->reap);
+	return 0;
+}
+
 static struct kq_proc *kq_proc_alloc(struct knote *kn, struct pid *pid,
 				     struct pid_namespace *ns, gfp_t gfp)
 {
@@ -191,6 +239,7 @@ static void kq_proc_detach(struct knote *kn)
 
 	if (!ps)
 		return;
+	kq_reap_unwatch(&ps->reap);
 	remove_wait_queue(&ps->pid->wait_pidfd, &ps->wait);
 	spin_lock_irq(&kq_proc_lock);
 	hash_del(&ps->link);
@@ -255,8 +304,13 @@ static int kq_proc_attach(struct knote *kn, const struct kq_kev *kev)
 		err = -ESRCH;
 	if (!err)
 		err = kq_proc_watch(kn, pid);
-	if (!err)
+	if (!err) {
 		kn->proc.ps->darwin = kev->darwin;
+		if (kn->sfflags & NOTE_REAP)
+			err = kq_proc_watch_reap(kn->proc.ps);
+		if (err)
+			kq_proc_detach(kn);
+	}
 	put_pid(pid);
 	return err;
 }
@@ -276,6 +330,8 @@ static int kq_proc_modify(struct knote *kn, const struct kq_kev *kev)
 			err = -EACCES;
 		rcu_read_unlock();
 	}
+	if (!err && (kev->fflags & NOTE_REAP))
+		err = kq_proc_watch_reap(kn->proc.ps);
 	if (err)
 		return err;
 	kn->sfflags = kev->fflags & KQ_PROC_FFLAGS;
@@ -325,6 +381,13 @@ static bool kq_proc_event(struct knote *kn, struct kq_kev *out)
 		ps->fflags &= ~NOTE_CHILD;
 		if (!ps->fflags && !ps->exited)
 			kn->status &= ~KN_ACTIVE;
+	} else if (ps->exited && (kn->sfflags & NOTE_REAP) && !ps->reaped) {
+		/* Darwin: the exit is not the end when the reaping is asked */
+		out->data = (f & NOTE_EXIT) ? kq_proc_exit_data(kn, &f) : 0;
+		out->fflags = f;
+		ps->fflags = 0;
+		kn->status &= ~KN_ACTIVE;
+		ready = f != 0;
 	} else if (ps->exited) {
 		out->data = (f & NOTE_EXIT) ? kq_proc_exit_data(kn, &f) : 0;
 		out->fflags = f;
@@ -368,6 +431,8 @@ static void kq_proc_track(struct kq_proc *ps, struct task_struct *parent,
 		kq_proc_note(ps, NOTE_TRACKERR);
 		return;
 	}
+	/* reaping is not tracked: a watch cannot be made in atomic context */
+	ckn->sfflags &= ~NOTE_REAP;
 	ckn->ident = pid_nr_ns(task_tgid(child), ps->ns);
 	cps->ppid = pid_nr_ns(task_tgid(parent), ps->ns);
 	cps->fflags = NOTE_CHILD;
@@ -422,6 +487,29 @@ static void kq_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 	hash_for_each_possible(kq_proc_hash, ps, link, (unsigned long)key)
 		if (ps->pid == key)
 			kq_proc_note(ps, NOTE_EXEC);
+	spin_unlock_irqrestore(&kq_proc_lock, flags);
+}
+
+/* NOTE_SIGNAL: a signal was posted to the process (Darwin: not ignored). */
+static void kq_proc_signal_probe(void *data, int sig,
+				 struct kernel_siginfo *info,
+				 struct task_struct *task, int group,
+				 int result)
+{
+	struct pid *key;
+	struct kq_proc *ps;
+	unsigned long flags;
+
+	if (hash_empty(kq_proc_hash) || result == KQ_TRACE_SIGNAL_OVERFLOW_FAIL)
+		return;
+	/* BSD's ignored signals: SIG_IGN and default-ignore, but SIGCONT */
+	if (result == KQ_TRACE_SIGNAL_IGNORED && sig != SIGCONT)
+		return;
+	key = task_tgid(task);
+	spin_lock_irqsave(&kq_proc_lock, flags);
+	hash_for_each_possible(kq_proc_hash, ps, link, (unsigned long)key)
+		if (ps->pid == key && !ps->exited)
+			kq_proc_note(ps, NOTE_SIGNAL);
 	spin_unlock_irqrestore(&kq_proc_lock, flags);
 }
 
@@ -487,14 +575,21 @@ const struct kq_filter kq_filter_procdesc = {
 
 int kq_proc_init(void)
 {
+	int err = kq_reap_init();
+
+	if (err)
+		return err;
 	kq_fork_tp = kq_tp_register("sched_process_fork", kq_fork_probe);
 	kq_exec_tp = kq_tp_register("sched_process_exec", kq_exec_probe);
+	kq_signal_tp = kq_tp_register("signal_generate", kq_proc_signal_probe);
 	return 0;
 }
 
 void kq_proc_exit(void)
 {
+	kq_tp_unregister(kq_signal_tp, kq_proc_signal_probe);
 	kq_tp_unregister(kq_exec_tp, kq_exec_probe);
 	kq_tp_unregister(kq_fork_tp, kq_fork_probe);
 	tracepoint_synchronize_unregister();
+	kq_reap_exit();
 }

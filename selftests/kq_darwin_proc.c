@@ -2,11 +2,13 @@
 /*
  * Darwin's EVFILT_PROC flags: NOTE_EXITSTATUS (the wait status in data,
  * only when asked and only for the caller's children), NOTE_EXIT_DETAIL
- * (NOTE_EXIT_MEMORY for an OOM kill), NOTE_SIGNAL and NOTE_REAP (accepted,
- * never reported); and kevent()'s FreeBSD exit status, unchanged.
+ * (NOTE_EXIT_MEMORY for an OOM kill), NOTE_SIGNAL (a signal posted),
+ * NOTE_REAP (the zombie reaped); and kevent()'s FreeBSD exit status,
+ * unchanged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -291,8 +293,8 @@ TEST_F(dp, exit_detail_oom)
 	rmdir(root);
 }
 
-/* NOTE_SIGNAL and NOTE_REAP: accepted, never reported. */
-TEST_F(dp, signal_reap_accepted)
+/* NOTE_SIGNAL: a posted signal is reported, an ignored one is not. */
+TEST_F(dp, note_signal)
 {
 	struct kevent64_s ev;
 	struct timespec zero = { 0, 0 };
@@ -300,14 +302,175 @@ TEST_F(dp, signal_reap_accepted)
 	pid_t pid = child_waiting(&wfd, 4);
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD,
-			   NOTE_EXIT | NOTE_SIGNAL | NOTE_REAP));
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT | NOTE_SIGNAL));
+	EXPECT_EQ(0, kevent64(self->kq, NULL, 0, &ev, 1, 0, &zero));
+	/* SIGCONT's default action is taken: it is posted, nothing dies */
 	ASSERT_EQ(0, kill(pid, SIGCONT));
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ((__u64)pid, ev.ident);
+	EXPECT_EQ(NOTE_SIGNAL, ev.fflags);
+	EXPECT_FALSE(ev.flags & EV_EOF);
+	/* SIGWINCH is ignored by default: not posted, not reported */
+	ASSERT_EQ(0, kill(pid, SIGWINCH));
 	EXPECT_EQ(0, kevent64(self->kq, NULL, 0, &ev, 1, 0, &zero));
 	release(wfd);
 	ASSERT_EQ(1, wait_ev(self->kq, &ev));
 	EXPECT_EQ(NOTE_EXIT, ev.fflags);
+	EXPECT_TRUE(ev.flags & EV_EOF);
 	waitpid(pid, NULL, 0);
+}
+
+/* Without NOTE_SIGNAL, signals say nothing. */
+TEST_F(dp, no_note_signal)
+{
+	struct kevent64_s ev;
+	struct timespec zero = { 0, 0 };
+	int wfd;
+	pid_t pid = child_waiting(&wfd, 4);
+
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT));
+	ASSERT_EQ(0, kill(pid, SIGCONT));
+	EXPECT_EQ(0, kevent64(self->kq, NULL, 0, &ev, 1, 0, &zero));
+	release(wfd);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * NOTE_REAP (Darwin): the exit comes without EV_EOF, and the reaping by
+ * waitpid() is the last event, with EV_EOF and EV_ONESHOT.
+ */
+TEST_F(dp, note_reap)
+{
+	struct kevent64_s ev;
+	struct timespec zero = { 0, 0 };
+	int wfd, st;
+	pid_t pid = child_waiting(&wfd, 5);
+
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD,
+			   NOTE_EXIT | NOTE_EXITSTATUS | NOTE_REAP));
+	release(wfd);
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ(NOTE_EXIT | NOTE_EXITSTATUS, ev.fflags);
+	EXPECT_EQ(5, WEXITSTATUS((int)ev.data));
+	EXPECT_FALSE(ev.flags & (EV_EOF | EV_ONESHOT));
+	/* a zombie is not reaped: nothing more until waitpid() */
+	usleep(100000);
+	EXPECT_EQ(0, kevent64(self->kq, NULL, 0, &ev, 1, 0, &zero));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ((__u64)pid, ev.ident);
+	EXPECT_EQ(NOTE_REAP, ev.fflags & NOTE_REAP);
+	EXPECT_FALSE(ev.fflags & NOTE_EXIT);
+	EXPECT_TRUE(ev.flags & EV_EOF);
+	EXPECT_TRUE(ev.flags & EV_ONESHOT);
+	/* one-shot: the knote is gone */
+	EXPECT_EQ(ENOENT, watch(self->kq, pid, EV_DELETE, 0));
+}
+
+/* NOTE_REAP added to a watch of a zombie; the reap comes with the exit. */
+TEST_F(dp, note_reap_zombie_added_late)
+{
+	struct kevent64_s ev;
+	int wfd, got;
+	pid_t pid = child_waiting(&wfd, 6);
+	siginfo_t si;
+
+	ASSERT_LT(0, pid);
+	release(wfd);
+	/* a zombie, not reaped: WNOWAIT leaves it */
+	ASSERT_EQ(0, waitid(P_PID, pid, &si, WEXITED | WNOWAIT));
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT));
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT | NOTE_REAP));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	/* the exit and the reaping may come as one event or two */
+	got = 0;
+	while (!(got & NOTE_REAP)) {
+		ASSERT_EQ(1, wait_ev(self->kq, &ev));
+		got |= ev.fflags;
+	}
+	EXPECT_EQ(NOTE_EXIT | NOTE_REAP, got);
+	EXPECT_TRUE(ev.flags & EV_EOF);
+}
+
+/* A process whose parent ignores SIGCHLD is reaped by the kernel. */
+TEST_F(dp, note_reap_autoreap)
+{
+	struct kevent64_s ev;
+	int wfd, got = 0;
+	pid_t pid;
+
+	signal(SIGCHLD, SIG_IGN);
+	pid = child_waiting(&wfd, 0);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT | NOTE_REAP));
+	release(wfd);
+	while (!(got & NOTE_REAP)) {
+		ASSERT_EQ(1, wait_ev(self->kq, &ev));
+		got |= ev.fflags;
+	}
+	signal(SIGCHLD, SIG_DFL);
+	EXPECT_EQ(NOTE_EXIT | NOTE_REAP, got);
+	EXPECT_TRUE(ev.flags & EV_EOF);
+}
+
+/* A second thread execs a shell that waits for EOF on @fd (stdin). */
+static void *exec_thread(void *arg)
+{
+	int fd = *(int *)arg;
+
+	dup2(fd, 0);
+	execl("/bin/sh", "sh", "-c", "read x", (char *)NULL);
+	_exit(98);
+}
+
+/*
+ * A child whose second thread execs: the old leader is freed without the
+ * process being reaped, so no NOTE_REAP until waitpid().
+ */
+TEST_F(dp, note_reap_not_on_exec)
+{
+	struct kevent64_s ev;
+	struct timespec zero = { 0, 0 };
+	int go[2], in[2], got = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(in));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t t;
+		char c;
+
+		close(go[1]);
+		close(in[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(97);
+		if (pthread_create(&t, NULL, exec_thread, &in[0]))
+			_exit(96);
+		for (;;)
+			pause();
+	}
+	close(go[0]);
+	close(in[0]);
+	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD,
+			   NOTE_EXEC | NOTE_EXIT | NOTE_REAP));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(1, wait_ev(self->kq, &ev));
+	EXPECT_EQ(NOTE_EXEC, ev.fflags);
+	/* the old leader's release has passed its RCU grace period */
+	usleep(300000);
+	EXPECT_EQ(0, kevent64(self->kq, NULL, 0, &ev, 1, 0, &zero));
+	close(in[1]);
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	while (!(got & NOTE_REAP)) {
+		ASSERT_EQ(1, wait_ev(self->kq, &ev));
+		got |= ev.fflags;
+	}
+	EXPECT_EQ(NOTE_EXIT | NOTE_REAP, got);
 }
 
 /*

@@ -141,8 +141,10 @@
  * NOTE_EXIT_DETAIL: data also carries why the process ended
  * (NOTE_EXIT_DETAIL_MASK): NOTE_EXIT_MEMORY when the OOM killer ended it;
  * the other reasons never occur here.  Both come back in fflags with
- * NOTE_EXIT when asked.  NOTE_SIGNAL and NOTE_REAP are accepted and never
- * reported.
+ * NOTE_EXIT when asked.  NOTE_SIGNAL: a signal was posted to the process
+ * (an ignored one is not).  NOTE_REAP: the zombie was reaped; a knote
+ * asking for it reports the exit without EV_EOF and ends with the reaping
+ * (not inherited by NOTE_TRACK's children).
  */
 #define NOTE_REAP		0x10000000
 #define NOTE_SIGNAL		0x08000000
