@@ -17,7 +17,14 @@
  * Darwin's NOTE_SIGNAL: the signal_generate tracepoint (as EVFILT_SIGNAL,
  * kq_signal.c), with the target's siglock held.  NOTE_REAP: kq_reap.c.
  *
- * kq_proc_lock protects kq_proc_hash (watches by struct pid); it is taken
+ * Every fork, exec and signal in the system looks for watches, so what
+ * it costs must not grow with other users' knotes: kq_proc_hash holds one
+ * entry per watched process (struct pid), each with its own list of
+ * watches.  Chains are as long as the number of watched processes over
+ * 4096, whatever the number of knotes on each; only the watched process
+ * pays for its watches.
+ *
+ * kq_proc_lock protects kq_proc_hash and every entry's list; it is taken
  * after a target's siglock and before pid->wait_pidfd's lock and kq->lock.
  */
 #include <linux/hashtable.h>
@@ -53,7 +60,8 @@ struct kq_proc {
 	struct knote *kn;
 	struct pid *pid;
 	struct pid_namespace *ns;	/* numbers the children reported */
-	struct hlist_node link;		/* kq_proc_hash */
+	struct hlist_node link;		/* w->procs */
+	struct kq_watched *w;
 	wait_queue_entry_t wait;	/* on pid->wait_pidfd */
 	struct kq_reap_link reap;	/* NOTE_REAP's watch */
 	u32 fflags;			/* pending, under kq->lock */
@@ -65,8 +73,16 @@ struct kq_proc {
 	bool darwin;			/* kevent64(), kevent_qos(): data */
 };
 
+/* One watched process. */
+struct kq_watched {
+	struct hlist_node link;		/* kq_proc_hash */
+	struct pid *pid;		/* key: its watches hold the reference */
+	struct hlist_head procs;	/* kq_proc.link */
+};
+
 static DEFINE_SPINLOCK(kq_proc_lock);
-static DEFINE_HASHTABLE(kq_proc_hash, 6);
+static DEFINE_HASHTABLE(kq_proc_hash, 12);
+static unsigned int kq_proc_nwatched;	/* entries; read without the lock */
 static struct tracepoint *kq_fork_tp, *kq_exec_tp, *kq_signal_tp;
 
 /* The whole thread group has exited (6.1's thread_group_exited()). */
@@ -200,11 +216,53 @@ static struct kq_proc *kq_proc_alloc(struct knote *kn, struct pid *pid,
 }
 
 /* kq_proc_lock held. */
-static void kq_proc_hook_locked(struct kq_proc *ps)
+static struct kq_watched *kq_watched_find(struct pid *pid)
 {
+	struct kq_watched *w;
+
+	hash_for_each_possible(kq_proc_hash, w, link, (unsigned long)pid)
+		if (w->pid == pid)
+			return w;
+	return NULL;
+}
+
+/*
+ * kq_proc_lock held.  @spare: a new entry, used (and set to NULL) when the
+ * process has none yet.
+ */
+static int kq_proc_hook_locked(struct kq_proc *ps, struct kq_watched **spare)
+{
+	struct kq_watched *w = kq_watched_find(ps->pid);
+
+	if (!w) {
+		w = *spare;
+		if (!w)
+			return -ENOMEM;
+		*spare = NULL;
+		w->pid = ps->pid;
+		INIT_HLIST_HEAD(&w->procs);
+		hash_add(kq_proc_hash, &w->link, (unsigned long)w->pid);
+		WRITE_ONCE(kq_proc_nwatched, kq_proc_nwatched + 1);
+	}
+	hlist_add_head(&ps->link, &w->procs);
+	ps->w = w;
 	add_wait_queue(&ps->pid->wait_pidfd, &ps->wait);
-	hash_add(kq_proc_hash, &ps->link, (unsigned long)ps->pid);
 	ps->kn->proc.ps = ps;
+	return 0;
+}
+
+/* kq_proc_lock held.  Returns the entry to free when it was the last. */
+static struct kq_watched *kq_proc_unhook_locked(struct kq_proc *ps)
+{
+	struct kq_watched *w = ps->w;
+
+	remove_wait_queue(&ps->pid->wait_pidfd, &ps->wait);
+	hlist_del(&ps->link);
+	if (!hlist_empty(&w->procs))
+		return NULL;
+	hash_del(&w->link);
+	WRITE_ONCE(kq_proc_nwatched, kq_proc_nwatched - 1);
+	return w;
 }
 
 static void kq_proc_free(struct kq_proc *ps)
@@ -217,16 +275,28 @@ static void kq_proc_free(struct kq_proc *ps)
 /* Hook @pid to @kn; fires at once if it already exited. kq->mtx held. */
 static int kq_proc_watch(struct knote *kn, struct pid *pid)
 {
+	struct kq_watched *spare;
 	struct kq_proc *ps;
+	int err;
 
 	ps = kq_proc_alloc(kn, pid, task_active_pid_ns(current),
 			   GFP_KERNEL_ACCOUNT);
-	if (!ps)
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+	if (!ps || !spare) {
+		kfree(spare);
+		if (ps)
+			kq_proc_free(ps);
 		return -ENOMEM;
+	}
 	kn->flags |= EV_CLEAR;
 	spin_lock_irq(&kq_proc_lock);
-	kq_proc_hook_locked(ps);
+	err = kq_proc_hook_locked(ps, &spare);
 	spin_unlock_irq(&kq_proc_lock);
+	kfree(spare);
+	if (WARN_ON_ONCE(err)) {
+		kq_proc_free(ps);
+		return err;
+	}
 	/* an exit before the hook went in woke nobody */
 	if (kq_group_exited(pid))
 		kq_proc_exited(ps);
@@ -236,14 +306,15 @@ static int kq_proc_watch(struct knote *kn, struct pid *pid)
 static void kq_proc_detach(struct knote *kn)
 {
 	struct kq_proc *ps = kn->proc.ps;
+	struct kq_watched *w;
 
 	if (!ps)
 		return;
 	kq_reap_unwatch(&ps->reap);
-	remove_wait_queue(&ps->pid->wait_pidfd, &ps->wait);
 	spin_lock_irq(&kq_proc_lock);
-	hash_del(&ps->link);
+	w = kq_proc_unhook_locked(ps);
 	spin_unlock_irq(&kq_proc_lock);
+	kfree(w);
 	kn->proc.ps = NULL;
 	kq_proc_free(ps);
 }
@@ -419,13 +490,18 @@ static void kq_proc_track(struct kq_proc *ps, struct task_struct *parent,
 {
 	struct knote *kn = ps->kn, *ckn;
 	struct kq *kq = kn->kq;
+	struct kq_watched *spare = NULL;
 	struct kq_proc *cps;
 	unsigned long flags;
 
 	ckn = kq_knote_alloc_atomic(kq, kn);
 	cps = ckn ? kq_proc_alloc(ckn, task_tgid(child), ps->ns,
 				  GFP_ATOMIC | __GFP_ACCOUNT) : NULL;
-	if (!cps) {
+	if (cps && !kq_watched_find(cps->pid))
+		spare = kzalloc(sizeof(*spare), GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!cps || kq_proc_hook_locked(cps, &spare)) {
+		if (cps)
+			kq_proc_free(cps);
 		if (ckn)
 			kq_knote_free(ckn);
 		kq_proc_note(ps, NOTE_TRACKERR);
@@ -437,13 +513,11 @@ static void kq_proc_track(struct kq_proc *ps, struct task_struct *parent,
 	cps->ppid = pid_nr_ns(task_tgid(parent), ps->ns);
 	cps->fflags = NOTE_CHILD;
 	cps->darwin = ps->darwin;
-	kq_proc_hook_locked(cps);
 
 	spin_lock_irqsave(&kq->lock, flags);
 	if (kq->closing) {
 		spin_unlock_irqrestore(&kq->lock, flags);
-		remove_wait_queue(&cps->pid->wait_pidfd, &cps->wait);
-		hash_del(&cps->link);
+		kfree(kq_proc_unhook_locked(cps));
 		kq_proc_free(cps);
 		kq_knote_free(ckn);
 		return;
@@ -457,35 +531,41 @@ static void kq_fork_probe(void *data, struct task_struct *parent,
 			  struct task_struct *child)
 {
 	struct pid *key = task_tgid(parent);
+	struct kq_watched *w;
 	struct kq_proc *ps;
 	unsigned long flags;
 
-	if (hash_empty(kq_proc_hash) || !thread_group_leader(child))
+	if (!READ_ONCE(kq_proc_nwatched) || !thread_group_leader(child))
 		return;
 	spin_lock_irqsave(&kq_proc_lock, flags);
-	hash_for_each_possible(kq_proc_hash, ps, link, (unsigned long)key) {
-		if (ps->pid != key || ps->exited)
+	w = kq_watched_find(key);
+	if (!w)
+		goto out;
+	hlist_for_each_entry(ps, &w->procs, link) {
+		if (ps->exited)
 			continue;
 		kq_proc_note(ps, NOTE_FORK);
 		if ((ps->kn->sfflags & NOTE_TRACK) &&
 		    ps->kn->filter == EVFILT_PROC)
 			kq_proc_track(ps, parent, child);
 	}
+out:
 	spin_unlock_irqrestore(&kq_proc_lock, flags);
 }
 
 static void kq_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 			  struct linux_binprm *bprm)
 {
-	struct pid *key = task_tgid(p);
+	struct kq_watched *w;
 	struct kq_proc *ps;
 	unsigned long flags;
 
-	if (hash_empty(kq_proc_hash))
+	if (!READ_ONCE(kq_proc_nwatched))
 		return;
 	spin_lock_irqsave(&kq_proc_lock, flags);
-	hash_for_each_possible(kq_proc_hash, ps, link, (unsigned long)key)
-		if (ps->pid == key)
+	w = kq_watched_find(task_tgid(p));
+	if (w)
+		hlist_for_each_entry(ps, &w->procs, link)
 			kq_proc_note(ps, NOTE_EXEC);
 	spin_unlock_irqrestore(&kq_proc_lock, flags);
 }
@@ -496,20 +576,22 @@ static void kq_proc_signal_probe(void *data, int sig,
 				 struct task_struct *task, int group,
 				 int result)
 {
-	struct pid *key;
+	struct kq_watched *w;
 	struct kq_proc *ps;
 	unsigned long flags;
 
-	if (hash_empty(kq_proc_hash) || result == KQ_TRACE_SIGNAL_OVERFLOW_FAIL)
+	if (!READ_ONCE(kq_proc_nwatched) ||
+	    result == KQ_TRACE_SIGNAL_OVERFLOW_FAIL)
 		return;
 	/* BSD's ignored signals: SIG_IGN and default-ignore, but SIGCONT */
 	if (result == KQ_TRACE_SIGNAL_IGNORED && sig != SIGCONT)
 		return;
-	key = task_tgid(task);
 	spin_lock_irqsave(&kq_proc_lock, flags);
-	hash_for_each_possible(kq_proc_hash, ps, link, (unsigned long)key)
-		if (ps->pid == key && !ps->exited)
-			kq_proc_note(ps, NOTE_SIGNAL);
+	w = kq_watched_find(task_tgid(task));
+	if (w)
+		hlist_for_each_entry(ps, &w->procs, link)
+			if (!ps->exited)
+				kq_proc_note(ps, NOTE_SIGNAL);
 	spin_unlock_irqrestore(&kq_proc_lock, flags);
 }
 
