@@ -124,7 +124,8 @@ static const char counters_dir[] = "/sys/module/kqueue/parameters";
 /* ---- operations --------------------------------------------------------- */
 
 enum op {
-	OP_KEVENT, OP_KEVENT64, OP_KEVENT_BAD, OP_KFILTER, OP_KQ_MISC,
+	OP_KEVENT, OP_KEVENT64, OP_KEVENT_DARWIN, OP_KEVENT_BAD, OP_KFILTER,
+	OP_KQ_MISC,
 	OP_NEW_KQUEUE, OP_NEW_PIPE, OP_NEW_FIFO, OP_NEW_SOCKETPAIR, OP_NEW_TCP,
 	OP_NEW_UDP, OP_NEW_EVENTFD, OP_NEW_TIMERFD, OP_NEW_SIGNALFD,
 	OP_NEW_EPOLL, OP_NEW_PIDFD, OP_NEW_MEMFD, OP_NEW_PTY, OP_NEW_FILE,
@@ -1132,11 +1133,20 @@ static unsigned gen_fflags(short filter)
 		f |= chance(5) ? NOTE_TRACKERR : 0;
 		f |= chance(5) ? NOTE_CHILD : 0;
 		f |= chance(10) ? rnd() & NOTE_PDATAMASK : 0;
+		/* Darwin's */
+		f |= chance(15) ? NOTE_SIGNAL : 0;
+		f |= chance(15) ? NOTE_REAP : 0;
+		f |= chance(10) ? NOTE_EXITSTATUS : 0;
+		f |= chance(10) ? NOTE_EXIT_DETAIL : 0;
 		return f;
 	case EVFILT_PROCDESC:
 		return chance(80) ? NOTE_EXIT : rnd() & NOTE_PCTRLMASK;
 	case EVFILT_TIMER:
-		return PICK(units) | (chance(10) ? NOTE_ABSOLUTE : 0);
+		f = PICK(units) | (chance(10) ? NOTE_ABSOLUTE : 0);
+		if (chance(20))	/* Darwin's */
+			f |= rnd() & (NOTE_MACHTIME | NOTE_MACH_CONTINUOUS_TIME |
+				      NOTE_LEEWAY | NOTE_CRITICAL | NOTE_BACKGROUND);
+		return f;
 	case EVFILT_USER:
 		f = chance(50) ? rnd() & NOTE_FFLAGSMASK : 0;
 		return f | PICK(ctrl) | (chance(50) ? NOTE_TRIGGER : 0);
@@ -1265,13 +1275,16 @@ static void check_events(const char *what, const void *list, size_t recsize,
 	}
 	for (i = 0; i < rc; i++) {
 		const struct kq_kevent *kev = (const void *)((const char *)list + i * recsize);
+		int64_t data = kev->data;
 
+		if (recsize == KQ_RECORD_KEVENT_QOS)	/* its data is elsewhere */
+			data = ((const struct kq_kevent_qos *)kev)->data;
 		if (kev->flags & EV_ERROR) {
-			if (kev->data < 0 || kev->data >= 512)
+			if (data < 0 || data >= 512)
 				anomaly("%s: EV_ERROR record %d with data %lld", what, i,
-					(long long)kev->data);
+					(long long)data);
 			else
-				count(&st->receipts[kev->data < NERR ? kev->data : NERR - 1]);
+				count(&st->receipts[data < NERR ? data : NERR - 1]);
 		} else if (kev->filter == EVFILT_LIBKQUEUE &&
 			   (kev->flags & EV_RECEIPT)) {
 			count(&st->events[-EVFILT_LIBKQUEUE]);	/* a query's answer */
@@ -1349,6 +1362,63 @@ static void op_kevent64(void)
 	if (rc < 0 && errno == ENOTTY)
 		return;		/* not a kqueue: nothing was written */
 	check_events("kevent64", ev, sizeof(ev[0]), rc, nev, MAX_EVENTS + CANARY);
+}
+
+/*
+ * Darwin's records (kevent64(), kevent_qos()): 48 or 72 bytes, random
+ * ext[], qos and xflags, and now and then KEVENT_FLAG_ERROR_EVENTS's
+ * changes-only mode.
+ */
+static void op_kevent_darwin(void)
+{
+	struct kevent k[MAX_CHANGES];
+	struct kq_kevent_qos chg[MAX_CHANGES], ev[MAX_EVENTS + CANARY];
+	struct kq_kevent_qos *c;
+	struct kq_kevent64_s *c64;
+	int kq = pick_kq(), nch = gen_changes(k), nev = below(MAX_EVENTS + 1), i, rc;
+	bool qos = chance(50);
+	unsigned recsize = qos ? KQ_RECORD_KEVENT_QOS : KQ_RECORD_KEVENT64_S;
+	struct timespec ts = gen_timeout();
+	struct kq_kevent_args a = {
+		.size = sizeof(a), .record_size = recsize,
+		.changelist = (uintptr_t)chg, .eventlist = (uintptr_t)ev,
+		.nchanges = nch, .nevents = nev, .timeout = (uintptr_t)&ts,
+		.flags = chance(15) ? KQ_KEVENT_CHANGES_ONLY : 0,
+	};
+
+	for (i = 0; i < nch; i++) {
+		if (qos) {
+			c = &chg[i];
+			c->ident = k[i].ident;
+			c->filter = k[i].filter;
+			c->flags = k[i].flags;
+			c->qos = chance(70) ? 0 : rnd();
+			c->udata = (uintptr_t)k[i].udata;
+			c->fflags = k[i].fflags;
+			c->xflags = chance(70) ? 0 : rnd();
+			c->data = k[i].data;
+			c->ext[0] = chance(70) ? 0 : rnd();
+			c->ext[1] = chance(70) ? 0 : rnd();
+			c->ext[2] = rnd();
+			c->ext[3] = rnd();
+		} else {
+			c64 = (struct kq_kevent64_s *)chg + i;
+			c64->ident = k[i].ident;
+			c64->filter = k[i].filter;
+			c64->flags = k[i].flags;
+			c64->fflags = k[i].fflags;
+			c64->data = k[i].data;
+			c64->udata = (uintptr_t)k[i].udata;
+			c64->ext[0] = chance(70) ? 0 : rnd();
+			c64->ext[1] = chance(70) ? 0 : rnd();
+		}
+	}
+	fill_canary(ev, sizeof(ev));
+	rc = note(OP_KEVENT_DARWIN, ioctl(kq, KQ_IOC_KEVENT, &a));
+	if (rc < 0 && errno == ENOTTY)
+		return;		/* not a kqueue: nothing was written */
+	check_events(qos ? "kevent_qos" : "kevent64_s", ev, recsize, rc, nev,
+		     (MAX_EVENTS + CANARY) * sizeof(ev[0]) / recsize);
 }
 
 /*
@@ -2346,7 +2416,8 @@ static bool read_file(const char *path, char *buf, size_t len)
 static void op_fault(void)
 {
 	static const enum op victims[] = { OP_KEVENT, OP_KEVENT, OP_KEVENT64,
-					   OP_NEW_KQUEUE, OP_CLOSE, OP_DUP };
+					   OP_KEVENT_DARWIN, OP_NEW_KQUEUE,
+					   OP_CLOSE, OP_DUP };
 	enum op victim = PICK(victims);
 	char nth[16], left[16] = "";
 	int fd;
@@ -2436,6 +2507,7 @@ static void restore_knobs(void)
 static const struct op_desc ops[OP_MAX] = {
 	[OP_KEVENT]		= { "kevent",		25000, op_kevent },
 	[OP_KEVENT64]		= { "kevent64",		 4000, op_kevent64 },
+	[OP_KEVENT_DARWIN]	= { "kevent-darwin",	 4000, op_kevent_darwin },
 	[OP_KEVENT_BAD]		= { "kevent-bad",	 3000, op_kevent_bad },
 	[OP_KFILTER]		= { "kfilter",		  800, op_kfilter },
 	[OP_KQ_MISC]		= { "kq-misc",		 2000, op_kq_misc },
