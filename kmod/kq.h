@@ -61,6 +61,7 @@ struct kq {
 	struct list_head parked;	/* knotes no wakeup will reach, under lock */
 	struct hlist_head newborn;	/* NOTE_TRACK children, under lock */
 	unsigned int nactive;		/* length of active, under lock */
+	unsigned int scan_seq;		/* odd while a scan holds knotes */
 	wait_queue_head_t wq;		/* threads in kevent() */
 	wait_queue_head_t poll_wait;	/* pollers of this kqueue */
 	struct irq_work poll_work;	/* deferred poll_wait wakeup */
@@ -170,11 +171,14 @@ struct kq_kev {
 	void __user *uscratch;	/* harvest: the caller's slot, for TIOCINQ */
 	bool park;		/* not ready, and no wakeup will say when */
 	bool drop;		/* not reported, and the knote is done */
+	bool level;		/* reported and still true: stays active */
 };
 
 struct kq_filter {
 	const char *name;
 	bool isfd;
+	/* the harvest clears KN_ACTIVE as it takes the knote, before ->event */
+	bool clear_at_harvest;
 	/* new knote: validate kev, hook the source; kq->mtx held */
 	int (*attach)(struct knote *kn, const struct kq_kev *kev);
 	/* unhook; kq->mtx held, may sleep */
@@ -208,6 +212,37 @@ extern const struct file_operations kq_fops;
 static inline bool kq_is_kqueue_file(const struct file *file)
 {
 	return file->f_op == &kq_fops;
+}
+
+/*
+ * A scan (harvest, parked re-check) holds knotes off the queue, uncounted
+ * by nactive: kq->scan_seq is odd meanwhile, so that a poll can tell an
+ * empty queue from one being scanned without taking kq->mtx.  Under
+ * kq->lock, with kq->mtx held.
+ */
+static inline void kq_scan_begin_locked(struct kq *kq)
+{
+	WRITE_ONCE(kq->scan_seq, kq->scan_seq + 1);
+	smp_wmb();	/* odd before any knote leaves the queue */
+}
+
+static inline void kq_scan_end_locked(struct kq *kq)
+{
+	smp_wmb();	/* knotes back in the queue before it is even */
+	WRITE_ONCE(kq->scan_seq, kq->scan_seq + 1);
+}
+
+/* Nothing queued, parked or held by a scan; no lock. */
+static inline bool kq_surely_empty(struct kq *kq)
+{
+	unsigned int seq = READ_ONCE(kq->scan_seq);
+	bool empty;
+
+	smp_rmb();	/* pairs with kq_scan_begin_locked() */
+	empty = !(seq & 1) && !READ_ONCE(kq->nactive) &&
+		list_empty_careful(&kq->parked);
+	smp_rmb();	/* pairs with kq_scan_end_locked() */
+	return empty && READ_ONCE(kq->scan_seq) == seq;
 }
 
 /* kq_knote.c */

@@ -201,11 +201,10 @@ static bool kq_fd_event(struct knote *kn, struct kq_kev *out)
 {
 	__poll_t mask;
 
-	/* Clear first: a wakeup racing with the poll below re-queues. */
-	spin_lock_irq(&kn->kq->lock);
-	kn->status &= ~KN_ACTIVE;
-	spin_unlock_irq(&kn->kq->lock);
-
+	/*
+	 * KN_ACTIVE was cleared as the harvest took the knote
+	 * (clear_at_harvest): a wakeup racing with this poll re-queues.
+	 */
 	mask = vfs_poll(kn->file, NULL);
 	if (!kq_fd_ready(kn, mask, out)) {
 		if (out->park)
@@ -213,17 +212,13 @@ static bool kq_fd_event(struct knote *kn, struct kq_kev *out)
 		return false;
 	}
 	/* Level-triggered: stays active, re-checked at the next harvest. */
-	if (!(kn->flags & EV_CLEAR)) {
-		spin_lock_irq(&kn->kq->lock);
-		kn->status |= KN_ACTIVE;
-		spin_unlock_irq(&kn->kq->lock);
-	}
+	out->level = !(kn->flags & EV_CLEAR);
 	return true;
 }
 
 #define KQ_FD_FILTER(var, fname)				\
 const struct kq_filter var = {					\
-	.name = fname, .isfd = true,				\
+	.name = fname, .isfd = true, .clear_at_harvest = true,	\
 	.attach = kq_fd_attach, .detach = kq_fd_detach,		\
 	.modify = kq_fd_modify, .event = kq_fd_event,		\
 	.recheck = kq_fd_recheck,				\

@@ -22,6 +22,7 @@ struct kq_call {
 	int nchanges;
 	int nevents;
 	unsigned int recsize;
+	bool darwin;		/* kevent64(), kevent_qos() records */
 	bool libkqueue_flags;	/* KQ_KEVENT_LIBKQUEUE_FLAGS */
 	u64 version_str;
 };
@@ -304,12 +305,15 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 	return nerrors;
 }
 
-static void kq_after_delivery(struct knote *kn, struct list_head *requeue)
+static void kq_after_delivery(struct knote *kn, bool level,
+			      struct list_head *requeue)
 {
 	struct kq *kq = kn->kq;
 	bool drop;
 
 	spin_lock_irq(&kq->lock);
+	if (level)
+		kn->status |= KN_ACTIVE;
 	drop = (kn->status & KN_DEFERDELETE) ||
 	       ((kn->flags & EV_ONESHOT) && !kq_is_dispatch2(kn));
 	if (drop) {
@@ -350,6 +354,7 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 	if (!hlist_empty(&kq->newborn))
 		kq_adopt_newborns(kq);
 	spin_lock_irq(&kq->lock);
+	kq_scan_begin_locked(kq);
 	list_splice_init(&kq->active, &txlist);
 	spin_unlock_irq(&kq->lock);
 
@@ -358,8 +363,11 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 
 		spin_lock_irq(&kq->lock);
 		kn = list_first_entry_or_null(&txlist, struct knote, alink);
-		if (kn)
+		if (kn) {
 			kq_knote_dequeue_locked(kn);
+			if (kn->fop->clear_at_harvest)
+				kn->status &= ~KN_ACTIVE;
+		}
 		spin_unlock_irq(&kq->lock);
 		if (!kn)
 			break;
@@ -373,7 +381,7 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		}
 		kev.uscratch = c->events + (size_t)(first + n) * c->recsize +
 			       kq_record_data_offset(c->recsize);
-		kev.darwin = kq_record_is_darwin(c->recsize);
+		kev.darwin = c->darwin;
 		if (kn->status & KN_DEFERDELETE) {
 			/* Darwin's last event of a deferred delete */
 			kev.flags = EV_DELETE | EV_ONESHOT;
@@ -389,8 +397,10 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		if (c->libkqueue_flags)
 			kev.flags |= EV_ADD;	/* libkqueue keeps it */
 		kev.udata = kn->udata;
-		memcpy(kev.ext, kn->ext, sizeof(kev.ext));
-		kev.qos = kn->qos;	/* and xflags 0, as Darwin */
+		if (c->recsize > KQ_RECORD_KEVENT) {
+			memcpy(kev.ext, kn->ext, sizeof(kev.ext));
+			kev.qos = kn->qos;	/* and xflags 0, as Darwin */
+		}
 		err = kq_write_record(c, first + n, &kev);
 		if (err) {
 			/* not delivered: keep it for the next call */
@@ -401,12 +411,13 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 			break;
 		}
 		n++;
-		kq_after_delivery(kn, &requeue);
+		kq_after_delivery(kn, kev.level, &requeue);
 	}
 
 	spin_lock_irq(&kq->lock);
 	list_splice(&txlist, &kq->active);
 	list_splice_tail(&requeue, &kq->active);
+	kq_scan_end_locked(kq);
 	if (!list_empty(&kq->active))
 		wake_up(&kq->wq);
 	spin_unlock_irq(&kq->lock);
@@ -456,10 +467,12 @@ static int kq_scan(const struct kq_call *c, int first, int max,
 		if (READ_ONCE(kq->closing))
 			return -EBADF;
 		/*
-		 * A poll takes the mutex even when the queue looks empty: a
-		 * concurrent scan may hold a level-triggered knote that it
-		 * is about to requeue (NetBSD scan1).
+		 * A poll of an empty queue returns without a lock (epoll's
+		 * way), unless a concurrent scan holds knotes it may requeue
+		 * (a level-triggered one: NetBSD scan1), which it waits for.
 		 */
+		if (poll && kq_surely_empty(kq))
+			return 0;
 		if (poll || READ_ONCE(kq->nactive)) {
 			mutex_lock(&kq->mtx);
 			n = kq_harvest(c, first, max);
@@ -522,8 +535,11 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 		return -EFAULT;
 	if (usize < KQ_KEVENT_ARGS_SIZE_VER0 || usize > PAGE_SIZE)
 		return -EINVAL;
-	/* E2BIG: newer than this module; the caller may retry smaller */
-	err = copy_struct_from_user(&args, sizeof(args), uarg, usize);
+	/* this module's size: a constant-size copy (no usercopy check) */
+	if (likely(usize == sizeof(args)))
+		err = copy_from_user(&args, uarg, sizeof(args)) ? -EFAULT : 0;
+	else	/* E2BIG: newer than this module; the caller may retry */
+		err = copy_struct_from_user(&args, sizeof(args), uarg, usize);
 	if (err)
 		return err;
 	if ((args.flags & ~KQ_KEVENT_FLAGS_ALL) ||
@@ -546,6 +562,7 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 	c.nchanges = args.nchanges;
 	c.nevents = args.nevents;
 	c.recsize = args.record_size;
+	c.darwin = kq_record_is_darwin(c.recsize);
 	c.libkqueue_flags = args.flags & KQ_KEVENT_LIBKQUEUE_FLAGS;
 	c.version_str = args.version_str;
 

@@ -308,6 +308,7 @@ void kq_recheck_parked(struct kq *kq)
 	bool queued = false;
 
 	spin_lock_irq(&kq->lock);
+	kq_scan_begin_locked(kq);
 	list_splice_init(&kq->parked, &list);
 	spin_unlock_irq(&kq->lock);
 
@@ -316,6 +317,8 @@ void kq_recheck_parked(struct kq *kq)
 		kn = list_first_entry_or_null(&list, struct knote, alink);
 		if (kn)
 			kq_knote_dequeue_locked(kn);
+		else
+			kq_scan_end_locked(kq);
 		spin_unlock_irq(&kq->lock);
 		if (!kn)
 			break;

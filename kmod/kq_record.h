@@ -13,6 +13,8 @@
 #include <linux/uaccess.h>
 #include "kq.h"
 
+static_assert(sizeof(struct kq_kevent64) == KQ_RECORD_KEVENT64);
+
 static inline bool kq_record_size_ok(u32 size)
 {
 	return size == KQ_RECORD_KEVENT || size == KQ_RECORD_KEVENT64 ||
@@ -71,8 +73,14 @@ static inline int kq_record_read(const u8 __user *slot, unsigned int size,
 		};
 	} else if (size == KQ_RECORD_KEVENT_QOS) {
 		return kq_record_read_qos(slot, kev);
-	} else if (copy_from_user(&rec, slot, size)) {
+	} else if (size == KQ_RECORD_KEVENT) {
 		/* 32, 48 and 64 bytes: prefixes of struct kq_kevent64 */
+		if (copy_from_user(&rec, slot, KQ_RECORD_KEVENT))
+			return -EFAULT;
+	} else if (size == KQ_RECORD_KEVENT64_S) {
+		if (copy_from_user(&rec, slot, KQ_RECORD_KEVENT64_S))
+			return -EFAULT;
+	} else if (copy_from_user(&rec, slot, sizeof(rec))) {
 		return -EFAULT;
 	}
 	*kev = (struct kq_kev){
@@ -114,8 +122,14 @@ static inline int kq_record_write(u8 __user *slot, unsigned int size,
 		memcpy(r.ext, kev->ext, sizeof(r.ext));
 		return copy_to_user(slot, &r, sizeof(r)) ? -EFAULT : 0;
 	}
+	/* constant sizes: no usercopy check of the stack object per record */
+	if (size == KQ_RECORD_KEVENT)
+		return copy_to_user(slot, &rec, KQ_RECORD_KEVENT) ? -EFAULT : 0;
 	memcpy(rec.ext, kev->ext, sizeof(rec.ext));
-	return copy_to_user(slot, &rec, size) ? -EFAULT : 0;
+	if (size == KQ_RECORD_KEVENT64_S)
+		return copy_to_user(slot, &rec, KQ_RECORD_KEVENT64_S) ?
+		       -EFAULT : 0;
+	return copy_to_user(slot, &rec, sizeof(rec)) ? -EFAULT : 0;
 }
 
 #endif /* KQ_RECORD_H */
