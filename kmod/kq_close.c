@@ -5,11 +5,14 @@
  *
  * Descriptor knotes hold a reference on their file, as on FreeBSD, so a
  * watched socket would otherwise stay open after close().  A module cannot
- * use epoll's __fput hook; instead a kprobe on the close path (filp_flush
+ * use epoll's __fput hook; instead a hook on the close path (filp_flush
  * where it exists, 6.7+, which every close path calls; filp_close before
- * that) sees (file, files).  The probe runs in atomic context: it only
- * checks whether these files own a kqueue with descriptor knotes and
- * queues a task_work.  The task_work runs before the closing task returns
+ * that) sees (file, files): an ftrace_ops, which gets the arguments
+ * without a full register save, or where that cannot be placed a kprobe
+ * (through ftrace too, with every register saved: about 150 instructions
+ * more per close()).  The hook only checks whether these files own a
+ * kqueue with descriptor knotes and queues a task_work; it may run with
+ * preemption on or off.  The task_work runs before the closing task returns
  * to userland and drops the knotes whose ident no longer maps to their
  * file; a dup() of the same file keeps its own knotes.
  *
@@ -34,6 +37,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/hashtable.h>
 #include <linux/slab.h>
 #include <linux/fdtable.h>
@@ -67,6 +71,10 @@ static DEFINE_SPINLOCK(kq_owners_lock);
 static DEFINE_HASHTABLE(kq_owners, 8);
 static atomic_t kq_nr_owners = ATOMIC_INIT(0);
 static struct kprobe kq_close_kp;
+static void kq_close_ftrace(unsigned long ip, unsigned long parent_ip,
+			    struct ftrace_ops *op, struct ftrace_regs *fregs);
+static struct ftrace_ops kq_close_ops = { .func = kq_close_ftrace };
+static bool kq_close_by_ftrace;	/* kq_close_ops, not kq_close_kp */
 static bool kq_probe_active;	/* registered */
 static bool kq_probe_armed;	/* under kq_probe_mutex */
 static DEFINE_MUTEX(kq_probe_mutex);
@@ -102,7 +110,10 @@ static void kq_probe_disarm_fn(struct work_struct *w)
 {
 	mutex_lock(&kq_probe_mutex);
 	if (kq_probe_armed && !atomic_read(&kq_nr_owners)) {
-		disable_kprobe(&kq_close_kp);
+		if (kq_close_by_ftrace)
+			unregister_ftrace_function(&kq_close_ops);
+		else
+			disable_kprobe(&kq_close_kp);
 		kq_probe_armed = false;
 	}
 	mutex_unlock(&kq_probe_mutex);
@@ -114,8 +125,10 @@ static void kq_probe_arm(void)
 	if (!kq_probe_active)
 		return;
 	mutex_lock(&kq_probe_mutex);
-	if (!kq_probe_armed && !enable_kprobe(&kq_close_kp))
-		kq_probe_armed = true;
+	if (!kq_probe_armed)
+		kq_probe_armed = !(kq_close_by_ftrace ?
+				   register_ftrace_function(&kq_close_ops) :
+				   enable_kprobe(&kq_close_kp));
 	mutex_unlock(&kq_probe_mutex);
 }
 
@@ -306,19 +319,20 @@ fallback:
 	kq_owner_put(o);
 }
 
-/* Atomic context: decide and defer, nothing else. */
-static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
+/* filp_flush(file, files) or filp_close(): decide and defer, nothing else. */
+static void notrace kq_close_seen(struct file *file, struct files_struct *files)
 {
-	struct file *file = (struct file *)regs_get_kernel_argument(regs, 0);
-	struct files_struct *files =
-		(struct files_struct *)regs_get_kernel_argument(regs, 1);
 	struct kq_owner *o;
 
 	if (likely(!atomic_read(&kq_nr_owners)) || !files || !file)
-		return 0;
+		return;
+	/* most closers own no kqueue: their bucket is empty, no RCU needed */
+	if (hlist_empty(&kq_owners[hash_min((unsigned long)files,
+					    HASH_BITS(kq_owners))]))
+		return;
 	o = kq_owner_get(files);
 	if (!o)
-		return 0;
+		return;
 
 	if (!atomic_read(&files->count))
 		kq_owner_kill(o);
@@ -327,6 +341,22 @@ static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
 		kq_owner_sweep(o, file);
 	else
 		kq_owner_put(o);
+}
+
+NOKPROBE_SYMBOL(kq_close_seen);
+
+static void notrace kq_close_ftrace(unsigned long ip, unsigned long parent_ip,
+				    struct ftrace_ops *op,
+				    struct ftrace_regs *fregs)
+{
+	kq_close_seen((struct file *)ftrace_regs_get_argument(fregs, 0),
+		      (struct files_struct *)ftrace_regs_get_argument(fregs, 1));
+}
+
+static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
+{
+	kq_close_seen((struct file *)regs_get_kernel_argument(regs, 0),
+		      (struct files_struct *)regs_get_kernel_argument(regs, 1));
 	return 0;
 }
 
@@ -396,7 +426,15 @@ int kq_close_tracking_init(void)
 		err = register_kprobe(&kq_close_kp);
 		if (!err) {
 			kq_probe_active = true;
-			pr_debug("close tracking on %s\n", syms[i]);
+			/* the kprobe found the function: an ftrace_ops there? */
+			if (!ftrace_set_filter_ip(&kq_close_ops,
+						  (unsigned long)kq_close_kp.addr,
+						  0, 0)) {
+				unregister_kprobe(&kq_close_kp);
+				kq_close_by_ftrace = true;
+			}
+			pr_debug("close tracking on %s by %s\n", syms[i],
+				 kq_close_by_ftrace ? "ftrace" : "kprobe");
 			return 0;
 		}
 	}
@@ -413,7 +451,14 @@ int kq_close_tracking_init(void)
  */
 void kq_close_tracking_exit(void)
 {
-	if (kq_probe_active)
+	mutex_lock(&kq_probe_mutex);
+	if (kq_probe_armed && kq_close_by_ftrace)
+		unregister_ftrace_function(&kq_close_ops);
+	kq_probe_armed = false;
+	mutex_unlock(&kq_probe_mutex);
+	if (kq_close_by_ftrace)
+		ftrace_free_filter(&kq_close_ops);
+	else if (kq_probe_active)
 		unregister_kprobe(&kq_close_kp);
 	WRITE_ONCE(kq_probe_active, false);
 	kq_tp_unregister(kq_exit_tp, kq_exit_probe);

@@ -45,4 +45,14 @@ long unix_inq_len(struct sock *sk);
 #define system_dfl_wq system_unbound_wq
 #endif
 
+/*
+ * 6.2 added ftrace_regs_get_argument(); 6.1's x86 struct ftrace_regs is a
+ * pt_regs whose argument registers ftrace_caller saves (WITH_ARGS).
+ */
+#include <linux/ftrace.h>
+#ifndef ftrace_regs_get_argument
+#define ftrace_regs_get_argument(fregs, n) \
+	regs_get_kernel_argument(&(fregs)->regs, n)
+#endif
+
 #endif /* KQ_COMPAT_H */
