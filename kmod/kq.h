@@ -172,6 +172,7 @@ struct kq_kev {
 	bool park;		/* not ready, and no wakeup will say when */
 	bool drop;		/* not reported, and the knote is done */
 	bool level;		/* reported and still true: stays active */
+	bool probe;		/* readiness only: data may be left out */
 };
 
 struct kq_filter {

@@ -115,7 +115,7 @@ static __poll_t kq_fd_interest(s16 filter)
  */
 static void kq_fd_recheck_mask(struct knote *kn, __poll_t mask)
 {
-	struct kq_kev tmp = {};
+	struct kq_kev tmp = { .probe = true };
 	bool ready = kq_fd_ready(kn, mask, &tmp);
 
 	spin_lock_irq(&kn->kq->lock);

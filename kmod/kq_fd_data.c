@@ -122,15 +122,13 @@ static s64 kq_pipe_bytes(struct pipe_inode_info *pipe)
 	return n;
 }
 
+/* as pipe_poll() reads them: no pipe->mutex */
 static s64 kq_pipe_space(struct pipe_inode_info *pipe)
 {
-	unsigned int used;
+	unsigned int used = READ_ONCE(pipe->head) - READ_ONCE(pipe->tail);
+	unsigned int max = READ_ONCE(pipe->max_usage);
 
-	mutex_lock(&pipe->mutex);
-	used = pipe->head - pipe->tail;
-	mutex_unlock(&pipe->mutex);
-	return used >= pipe->max_usage ? 0 :
-	       (s64)(pipe->max_usage - used) * PAGE_SIZE;
+	return used >= max ? 0 : (s64)(max - used) * PAGE_SIZE;
 }
 
 /* pipe(2), not a FIFO in a file system */
@@ -301,6 +299,9 @@ static bool kq_pipe_ready(struct knote *kn, struct pipe_inode_info *pipe,
 			out->flags |= EV_EOF;
 			return true;
 		}
+		/* readiness only, and any byte will do: the poll mask says */
+		if (out->probe && kq_lowat(kn) == 1 && !(mask & EPOLLHUP))
+			return mask & EPOLLIN;
 		out->data = kq_pipe_bytes(pipe);
 		if (mask & EPOLLHUP) {
 			out->flags |= EV_EOF;

@@ -245,11 +245,8 @@ out:
 	return err;
 }
 
-/*
- * Returns the number of error records written, or a negative errno when
- * the call must end with -1 (a failure with no room to report it).
- */
-static int kq_apply_changes(const struct kq_call *c, int *nevents)
+/* kq->mtx held; see kq_apply_changes(). */
+static int kq_apply_changes_locked(const struct kq_call *c, int *nevents)
 {
 	struct kq_kev kev;
 	int i, err, nerrors = 0;
@@ -279,11 +276,9 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 				continue;
 			}
 		} else {
-			mutex_lock(&c->kq->mtx);
 			if (!hlist_empty(&c->kq->newborn))
 				kq_adopt_newborns(c->kq);
 			err = kq_register(c->kq, &kev);
-			mutex_unlock(&c->kq->mtx);
 		}
 		if (!err && !(kev.flags & EV_RECEIPT))
 			continue;
@@ -303,6 +298,24 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 		(*nevents)--;
 	}
 	return nerrors;
+}
+
+/*
+ * Returns the number of error records written, or a negative errno when
+ * the call must end with -1 (a failure with no room to report it).
+ * kq->mtx is held across the changelist, once per call: the records are
+ * read and the receipts written under it, as the harvest writes events.
+ */
+static int kq_apply_changes(const struct kq_call *c, int *nevents)
+{
+	int ret;
+
+	if (!c->nchanges)
+		return 0;
+	mutex_lock(&c->kq->mtx);
+	ret = kq_apply_changes_locked(c, nevents);
+	mutex_unlock(&c->kq->mtx);
+	return ret;
 }
 
 static void kq_after_delivery(struct knote *kn, bool level,
