@@ -513,6 +513,22 @@ static int kq_scan(const struct kq_call *c, int first, int max,
 	}
 }
 
+/* get_timespec64() with one user access window instead of a copy */
+static int kq_get_timespec(struct timespec64 *ts, u64 uptr)
+{
+	struct __kernel_timespec __user *u = u64_to_user_ptr(uptr);
+
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(ts->tv_sec, &u->tv_sec, efault);
+	unsafe_get_user(ts->tv_nsec, &u->tv_nsec, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 static int kq_read_timeout(u64 uptr, ktime_t *deadline, bool *poll)
 {
 	struct timespec64 ts;
@@ -523,7 +539,7 @@ static int kq_read_timeout(u64 uptr, ktime_t *deadline, bool *poll)
 	/* an i386 caller's timespec has a 32-bit time_t (a relative time) */
 	if (in_compat_syscall() ?
 	    get_old_timespec32(&ts, u64_to_user_ptr(uptr)) :
-	    get_timespec64(&ts, u64_to_user_ptr(uptr)))
+	    kq_get_timespec(&ts, uptr))
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
 		return -EINVAL;
@@ -535,24 +551,51 @@ static int kq_read_timeout(u64 uptr, ktime_t *deadline, bool *poll)
 	return 0;
 }
 
+/*
+ * The argument block: this module's size in one user access window (the
+ * hot path: no copy routine, no usercopy check), any other through
+ * copy_struct_from_user() (E2BIG: newer than this module; the caller may
+ * retry smaller).
+ */
+static int kq_read_args(struct kq_kevent_args *a, void __user *uarg)
+{
+	struct kq_kevent_args __user *u = uarg;
+	u32 usize;
+
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(usize, &u->size, efault);
+	if (likely(usize == sizeof(*u))) {
+		a->size = usize;
+		unsafe_get_user(a->record_size, &u->record_size, efault);
+		unsafe_get_user(a->changelist, &u->changelist, efault);
+		unsafe_get_user(a->eventlist, &u->eventlist, efault);
+		unsafe_get_user(a->nchanges, &u->nchanges, efault);
+		unsafe_get_user(a->nevents, &u->nevents, efault);
+		unsafe_get_user(a->timeout, &u->timeout, efault);
+		unsafe_get_user(a->flags, &u->flags, efault);
+		unsafe_get_user(a->version_str, &u->version_str, efault);
+		user_access_end();
+		return 0;
+	}
+	user_access_end();
+	if (usize < KQ_KEVENT_ARGS_SIZE_VER0 || usize > PAGE_SIZE)
+		return -EINVAL;
+	return copy_struct_from_user(a, sizeof(*a), uarg, usize);
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 {
 	struct kq_kevent_args args;
 	struct kq_call c = { .kq = kq };
 	ktime_t deadline = KTIME_MAX, *dl = NULL;
 	bool poll;
-	u32 usize;
 	int err, nerrors, nevents;
 
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < KQ_KEVENT_ARGS_SIZE_VER0 || usize > PAGE_SIZE)
-		return -EINVAL;
-	/* this module's size: a constant-size copy (no usercopy check) */
-	if (likely(usize == sizeof(args)))
-		err = copy_from_user(&args, uarg, sizeof(args)) ? -EFAULT : 0;
-	else	/* E2BIG: newer than this module; the caller may retry */
-		err = copy_struct_from_user(&args, sizeof(args), uarg, usize);
+	err = kq_read_args(&args, uarg);
 	if (err)
 		return err;
 	if ((args.flags & ~KQ_KEVENT_FLAGS_ALL) ||
