@@ -201,9 +201,15 @@ static double ratio(const struct fig *a, const struct fig *b)
 	return median(r, a->n);
 }
 
+/* rows of cases against "none" (sig_cases): signal, proc */
+static bool is_cases(const struct fig *f)
+{
+	return !strcmp(f->workload, "signal") || !strcmp(f->workload, "proc");
+}
+
 static bool is_row_head(const struct fig *f)
 {
-	if (!strcmp(f->workload, "signal"))
+	if (is_cases(f))
 		return !strcmp(f->mech, "none");
 	return !strcmp(f->mech, "kqueue") || !strcmp(f->mech, "watched") ||
 	       (!strcmp(f->workload, "close") && !find_fig(f, "watched") &&
@@ -284,11 +290,13 @@ static void print_table(const char *kernel)
 			}
 			continue;
 		}
-		if (!strcmp(f->workload, "signal")) {
+		if (is_cases(f)) {
 			for (int c = 0; c < SIG_CASES; c++) {
+				if (!find_fig(f, sig_cases[c]))
+					continue;
 				signal_cells(f, c, kq, r, sizeof(kq), 3);
 				printf("%-9s %-10s %-16s %4s %11s %11s %11s %9s\n",
-				       "signal", f->param, sig_labels[c],
+				       f->workload, f->param, sig_labels[c],
 				       f->unit, kq, "", "", r);
 			}
 			continue;
@@ -329,13 +337,15 @@ static void print_markdown(char **kernels, int nk)
 			static const char *cases[] = { "none", "loaded",
 						       "watched" };
 			bool isclose = !strcmp(head->workload, "close");
-			bool issig = !strcmp(head->workload, "signal");
+			bool issig = is_cases(head);
 
 			if (!isclose && !issig && variant == 1 &&
 			    !find_fig(head, "kqueue1"))
 				break;
 			if (!issig && variant == (isclose ? 3 : 2))
 				break;
+			if (issig && !find_fig(head, sig_cases[variant]))
+				continue;
 			printf("| %s | %s | %s | %s |", head->workload,
 			       head->param,
 			       isclose ? cases[variant] :
@@ -1614,6 +1624,131 @@ static void bench_signal(void)
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * 9. What a process without a kqueue pays for fork() + exit() + waitpid()
+ * and for a handled signal to itself ("none"), and the same while another
+ * process holds PROC_WATCHES EVFILT_PROC watches (NOTE_TRACK, NOTE_SIGNAL,
+ * EV_UDATA_SPECIFIC: all on its own pid) ("others"): the fork, exec and
+ * signal probes look up the watched process, so the cost must not grow
+ * with other processes' watches.
+ */
+#define PROC_WATCHES	10000
+
+static void proc_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* A process watching itself PROC_WATCHES times; ready on @ready. */
+static pid_t proc_holder(int *ready)
+{
+	int p[2], q[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p) || pipe(q))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		struct kevent ch[250];
+		int kq = kqueue();
+
+		close(p[0]);
+		close(q[1]);
+		if (kq < 0)
+			_exit(1);
+		for (int i = 0; i < PROC_WATCHES; i += 250) {
+			for (int j = 0; j < 250; j++)
+				EV_SET(&ch[j], getpid(), EVFILT_PROC,
+				       EV_ADD | EV_UDATA_SPECIFIC,
+				       NOTE_EXIT | NOTE_FORK | NOTE_EXEC |
+				       NOTE_TRACK | NOTE_SIGNAL, 0,
+				       (void *)(uintptr_t)(i + j + 1));
+			if (kevent(kq, ch, 250, NULL, 0, NULL))
+				_exit(2);
+		}
+		if (write(p[1], "r", 1) != 1)
+			_exit(3);
+		if (read(q[0], &c, 1) < 0)	/* EOF: done */
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	if (read(p[0], &c, 1) != 1)
+		die("proc: holder not ready");
+	close(p[0]);
+	*ready = q[1];
+	return pid;
+}
+
+static double proc_fork_ns(int iters)
+{
+	double t0 = now_ns();
+
+	for (int i = 0; i < iters; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			_exit(0);
+		if (waitpid(pid, NULL, 0) != pid)
+			die("waitpid");
+	}
+	return (now_ns() - t0) / iters;
+}
+
+static double proc_kill_ns(int iters)
+{
+	double t0 = now_ns();
+
+	for (int i = 0; i < iters; i++)
+		kill(getpid(), SIGUSR1);
+	return (now_ns() - t0) / iters;
+}
+
+static void bench_proc(void)
+{
+	const int forks = quick ? 50 : 200, kills = quick ? 500 : 2000;
+	double f[2][MAXRUNS], k[2][MAXRUNS];
+	char param[24];
+	pid_t holder;
+	int hold;
+
+	if (access("/dev/kqueue", F_OK)) {
+		fprintf(stderr, "proc: no /dev/kqueue: skipped\n");
+		return;
+	}
+	signal(SIGUSR1, proc_usr1);
+	fflush(NULL);
+	for (int r = -1; r < runs; r++) {
+		double fn = proc_fork_ns(forks), kn = proc_kill_ns(kills);
+
+		holder = proc_holder(&hold);
+		if (r >= 0) {
+			f[0][r] = fn;
+			k[0][r] = kn;
+			f[1][r] = proc_fork_ns(forks);
+			k[1][r] = proc_kill_ns(kills);
+		}
+		close(hold);
+		if (waitpid(holder, NULL, 0) != holder)
+			die("waitpid");
+	}
+	signal(SIGUSR1, SIG_DFL);
+	/* the table shows param and case: the metric goes in param */
+	snprintf(param, sizeof(param), "fork,W=%dk", PROC_WATCHES / 1000);
+	record("proc", param, "fork+exit+wait", "ns", "none", f[0], runs);
+	record("proc", param, "fork+exit+wait", "ns", "others", f[1], runs);
+	snprintf(param, sizeof(param), "kill,W=%dk", PROC_WATCHES / 1000);
+	record("proc", param, "kill(self)", "ns", "none", k[0], runs);
+	record("proc", param, "kill(self)", "ns", "others", k[1], runs);
+}
+
+/* ------------------------------------------------------------------ */
 
 static void print_machine(void)
 {
@@ -1657,7 +1792,7 @@ int main(int argc, char **argv)
 		{ "pipes", bench_pipes }, { "pingpong", bench_pingpong },
 		{ "reg", bench_reg }, { "timers", bench_timers },
 		{ "close", bench_close }, { "mem", bench_mem },
-		{ "signal", bench_signal },
+		{ "signal", bench_signal }, { "proc", bench_proc },
 	};
 	const int nwl = sizeof(wl) / sizeof(wl[0]);
 	const char *sel[8];
@@ -1691,7 +1826,7 @@ int main(int argc, char **argv)
 		} else if (argv[i][0] != '-' && nsel < 8) {
 			sel[nsel++] = argv[i];
 		} else {
-			fprintf(stderr, "usage: kq-bench [--quick] [--runs R] [--csv FILE] [--kernel NAME] [base|pipes|pingpong|reg|timers|close|mem|signal]...\n"
+			fprintf(stderr, "usage: kq-bench [--quick] [--runs R] [--csv FILE] [--kernel NAME] [base|pipes|pingpong|reg|timers|close|mem|signal|proc]...\n"
 					"       kq-bench [--markdown] --report FILE.csv...\n");
 			return 2;
 		}
