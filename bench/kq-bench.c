@@ -1283,7 +1283,7 @@ static struct slabv slab_read(const char *name)
 
 static void bench_mem(void)
 {
-	static const char *caches[] = { "knote", "kq_pollwait",
+	static const char *caches[] = { "kq_knote_fd", "kq_pollwait",
 					"eventpoll_epi", "eventpoll_pwq" };
 	const int N = quick ? 2000 : 10000;
 	int *fd = malloc(2 * N * sizeof(int));

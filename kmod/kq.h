@@ -100,6 +100,12 @@ struct kq_pollwait {
 	wait_queue_entry_t wait;
 };
 
+/* What Darwin's and FreeBSD 12's records add, kept when not all zero. */
+struct kq_knote_ext {
+	u64 ext[4];			/* as registered; returned with events */
+	s32 qos;			/* kevent_qos(): as registered */
+};
+
 struct knote {
 	struct kq *kq;
 	struct hlist_node hnode;	/* kq->table, under mtx */
@@ -115,12 +121,17 @@ struct knote {
 	u32 sfflags;			/* fflags as registered */
 	s64 sdata;			/* data as registered */
 	u64 udata;
-	u64 ext[4];			/* as registered; returned with events */
-	s32 qos;			/* kevent_qos(): as registered */
+	struct kq_knote_ext *x;		/* NULL: ext[] and qos all zero */
 	unsigned int status;
 	bool forced;			/* EV_FORCEONESHOT: report at next harvest */
 	bool defer_wake;		/* source is a kqueue or an epoll */
+	struct kq_nest_link *nest;	/* when ident is another kqueue */
 
+	/*
+	 * Last: a knote is allocated only as long as its kind's part
+	 * (kq_knote.c's caches), so descriptor knotes do not pay for the
+	 * timer's struct hrtimer.
+	 */
 	union {
 		struct {
 			struct list_head pwqs;
@@ -153,7 +164,6 @@ struct knote {
 			u64 count;
 		} sig;
 	};
-	struct kq_nest_link *nest;	/* when ident is another kqueue */
 };
 
 /* The kevent record in kernel form: every user layout maps onto it. */

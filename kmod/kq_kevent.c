@@ -410,9 +410,9 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 		if (c->libkqueue_flags)
 			kev.flags |= EV_ADD;	/* libkqueue keeps it */
 		kev.udata = kn->udata;
-		if (c->recsize > KQ_RECORD_KEVENT) {
-			memcpy(kev.ext, kn->ext, sizeof(kev.ext));
-			kev.qos = kn->qos;	/* and xflags 0, as Darwin */
+		if (c->recsize > KQ_RECORD_KEVENT && kn->x) {
+			memcpy(kev.ext, kn->x->ext, sizeof(kev.ext));
+			kev.qos = kn->x->qos;	/* and xflags 0, as Darwin */
 		}
 		err = kq_write_record(c, first + n, &kev);
 		if (err) {

@@ -19,17 +19,51 @@
 #define KQ_HBITS_MIN	4
 #define KQ_HBITS_MAX	20
 
-static struct kmem_cache *kq_knote_cache;
+/*
+ * Knotes by kind, each as long as the union member it uses: descriptor
+ * filters (kn->fd, or kn->proc for a pidfd), timers (kn->timer, with its
+ * struct hrtimer), the others (kn->user, kn->proc, kn->sig).
+ */
+static struct kmem_cache *kq_knote_fd_cache, *kq_knote_timer_cache,
+			 *kq_knote_cache;
 
 int kq_knote_cache_init(void)
 {
-	kq_knote_cache = KMEM_CACHE(knote, SLAB_ACCOUNT);
-	return kq_knote_cache ? 0 : -ENOMEM;
+	kq_knote_fd_cache = kmem_cache_create("kq_knote_fd",
+					      offsetofend(struct knote, fd),
+					      0, SLAB_ACCOUNT, NULL);
+	kq_knote_timer_cache = kmem_cache_create("kq_knote_timer",
+						 sizeof(struct knote), 0,
+						 SLAB_ACCOUNT, NULL);
+	kq_knote_cache = kmem_cache_create("kq_knote",
+					   offsetofend(struct knote, sig),
+					   0, SLAB_ACCOUNT, NULL);
+	if (kq_knote_fd_cache && kq_knote_timer_cache && kq_knote_cache)
+		return 0;
+	kq_knote_cache_exit();
+	return -ENOMEM;
 }
 
 void kq_knote_cache_exit(void)
 {
 	kmem_cache_destroy(kq_knote_cache);
+	kmem_cache_destroy(kq_knote_timer_cache);
+	kmem_cache_destroy(kq_knote_fd_cache);
+}
+
+static struct kmem_cache *kq_knote_cache_of(const struct kq_filter *fop)
+{
+	BUILD_BUG_ON(offsetofend(struct knote, proc) >
+		     offsetofend(struct knote, fd));
+	BUILD_BUG_ON(offsetofend(struct knote, user) >
+		     offsetofend(struct knote, sig) ||
+		     offsetofend(struct knote, proc) >
+		     offsetofend(struct knote, sig));
+	if (fop->isfd)
+		return kq_knote_fd_cache;
+	if (fop == &kq_filter_timer)
+		return kq_knote_timer_cache;
+	return kq_knote_cache;
 }
 
 /*
@@ -118,6 +152,20 @@ struct knote *kq_knote_find(struct kq *kq, s16 filter, u64 ident,
 	return NULL;
 }
 
+/* ext[] and qos out of line, only when some are set: most records have none */
+static int kq_knote_set_ext(struct knote *kn, const u64 *ext, s32 qos,
+			    gfp_t gfp)
+{
+	if (!qos && !memchr_inv(ext, 0, sizeof(kn->x->ext)))
+		return 0;
+	kn->x = kmalloc(sizeof(*kn->x), gfp);
+	if (!kn->x)
+		return -ENOMEM;
+	memcpy(kn->x->ext, ext, sizeof(kn->x->ext));
+	kn->x->qos = qos;
+	return 0;
+}
+
 struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 			     const struct kq_filter *fop, struct file *file)
 {
@@ -125,8 +173,13 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 
 	if (!kq_uacct_charge(kq->uacct))
 		return NULL;
-	kn = kmem_cache_zalloc(kq_knote_cache, GFP_KERNEL_ACCOUNT);
+	kn = kmem_cache_zalloc(kq_knote_cache_of(fop), GFP_KERNEL_ACCOUNT);
 	if (!kn) {
+		kq_uacct_uncharge(kq->uacct);
+		return NULL;
+	}
+	if (kq_knote_set_ext(kn, kev->ext, kev->qos, GFP_KERNEL_ACCOUNT)) {
+		kmem_cache_free(kq_knote_cache_of(fop), kn);
 		kq_uacct_uncharge(kq->uacct);
 		return NULL;
 	}
@@ -135,8 +188,6 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 	kn->ident = kev->ident;
 	kn->filter = kev->filter;
 	kn->udata = kev->udata;
-	memcpy(kn->ext, kev->ext, sizeof(kn->ext));
-	kn->qos = kev->qos;
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
 	kn->flags = kev->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH |
@@ -158,8 +209,15 @@ struct knote *kq_knote_alloc_atomic(struct kq *kq, const struct knote *like)
 
 	if (!kq_uacct_charge(kq->uacct))
 		return NULL;
-	kn = kmem_cache_zalloc(kq_knote_cache, GFP_ATOMIC | __GFP_ACCOUNT);
+	kn = kmem_cache_zalloc(kq_knote_cache_of(like->fop),
+			       GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!kn) {
+		kq_uacct_uncharge(kq->uacct);
+		return NULL;
+	}
+	if (like->x && kq_knote_set_ext(kn, like->x->ext, like->x->qos,
+					GFP_ATOMIC | __GFP_ACCOUNT)) {
+		kmem_cache_free(kq_knote_cache_of(like->fop), kn);
 		kq_uacct_uncharge(kq->uacct);
 		return NULL;
 	}
@@ -169,8 +227,6 @@ struct knote *kq_knote_alloc_atomic(struct kq *kq, const struct knote *like)
 	kn->flags = like->flags & ~EV_ONESHOT;
 	kn->sfflags = like->sfflags;
 	kn->udata = like->udata;
-	memcpy(kn->ext, like->ext, sizeof(kn->ext));
-	kn->qos = like->qos;
 	INIT_LIST_HEAD(&kn->alink);
 	atomic_inc(&kq_live_knotes);
 	return kn;
@@ -228,7 +284,8 @@ void kq_knote_free(struct knote *kn)
 		fput(kn->file);
 	kq_uacct_uncharge(kn->kq->uacct);
 	atomic_dec(&kq_live_knotes);
-	kmem_cache_free(kq_knote_cache, kn);
+	kfree(kn->x);
+	kmem_cache_free(kq_knote_cache_of(kn->fop), kn);
 }
 
 void kq_knote_insert(struct kq *kq, struct knote *kn)
