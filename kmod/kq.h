@@ -43,6 +43,7 @@
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/kqueue.h>
 
 struct kq_owner;
@@ -52,7 +53,7 @@ struct kq_fsmark;
 struct tracepoint;
 struct kq_proc;
 struct kq_uacct;
-struct kq_sigproc;
+struct kq_watch_entry;
 
 struct kq {
 	struct mutex mtx;		/* knote table, scans: see above */
@@ -159,8 +160,8 @@ struct knote {
 			struct kq_proc *ps;
 		} proc;
 		struct {
-			struct hlist_node link;	/* sp->knotes */
-			struct kq_sigproc *sp;	/* the watched process */
+			struct hlist_node link;	/* e->links */
+			struct kq_watch_entry *e; /* the watched process */
 			u64 count;
 		} sig;
 	};
@@ -325,11 +326,42 @@ void kq_tp_unregister(struct tracepoint *tp, void *probe);
 int kq_proc_init(void);
 void kq_proc_exit(void);
 
+/* kq_watchtab.c: watches found by a key from tracepoint probes */
+struct kq_watch_entry {
+	struct rhash_head node;
+	unsigned long key;
+	spinlock_t lock;		/* links; irq-safe */
+	struct hlist_head links;
+	struct rcu_head rcu;
+};
+
+struct kq_watchtab {
+	struct rhashtable ht;
+	struct mutex mutex;		/* creates and removes entries */
+	atomic_t nentries;		/* 0: the probe returns at once */
+	void (*hold)(unsigned long key);	/* a new entry's key */
+	void (*release)(unsigned long key);	/* a removed entry's key */
+};
+
+int kq_watchtab_init(struct kq_watchtab *t);
+void kq_watchtab_destroy(struct kq_watchtab *t);
+struct kq_watch_entry *kq_watchtab_lookup(struct kq_watchtab *t,
+					  unsigned long key);
+struct kq_watch_entry *kq_watchtab_add(struct kq_watchtab *t,
+				       unsigned long key,
+				       struct hlist_node *link);
+void kq_watchtab_del(struct kq_watchtab *t, struct kq_watch_entry *e,
+		     struct hlist_node *link);
+
+static inline bool kq_watchtab_empty(struct kq_watchtab *t)
+{
+	return !atomic_read(&t->nentries);
+}
+
 /* kq_reap.c: a watch on one process's reaping (NOTE_REAP) */
-struct kq_reap_entry;
 struct kq_reap_link {
 	struct hlist_node node;		/* entry->links */
-	struct kq_reap_entry *entry;	/* NULL: not watching */
+	struct kq_watch_entry *entry;	/* NULL: not watching */
 };
 
 int kq_reap_watch(struct kq_reap_link *l, struct pid *pid);

@@ -10,56 +10,50 @@
  *
  * Every signal in the system passes through the probe, so what it costs
  * must not depend on anybody else's knotes: watched processes are found
- * by their thread-group pid in an rhashtable (RCU lookup, no lock, resized
- * to keep chains short), and each watched process has its own lock and
- * list of knotes.  A process nobody watches pays one lookup.
+ * by their thread-group pid in a kq_watchtab (kq_watchtab.c), which holds
+ * a reference on each watched struct pid.  A process nobody watches pays
+ * one lookup.
  *
- * Lock order: kq->mtx, kq_sig_mutex (creates and removes entries),
- * sp->lock (its knotes; irq-safe), kq->lock.
+ * Lock order: kq->mtx, the table's mutex, its entries' locks (irq-safe),
+ * kq->lock.
  */
-#include <linux/rhashtable.h>
-#include <linux/slab.h>
 #include <linux/sched/signal.h>
 #include <linux/tracepoint.h>
 #include <linux/pid.h>
 #include "kq.h"
 
-struct kq_sigproc {
-	struct rhash_head node;
-	struct pid *key;		/* the process (tgid): a reference */
-	spinlock_t lock;		/* knotes */
-	struct hlist_head knotes;	/* knote.sig.link */
-	struct rcu_head rcu;
+/* a reference: a freed key could be reused by another process */
+static void kq_sig_hold(unsigned long key)
+{
+	get_pid((struct pid *)key);
+}
+
+static void kq_sig_release(unsigned long key)
+{
+	put_pid((struct pid *)key);
+}
+
+static struct kq_watchtab kq_sig_tab = {
+	.hold = kq_sig_hold, .release = kq_sig_release,
 };
 
-static const struct rhashtable_params kq_sig_params = {
-	.key_len = sizeof(struct pid *),
-	.key_offset = offsetof(struct kq_sigproc, key),
-	.head_offset = offsetof(struct kq_sigproc, node),
-	.automatic_shrinking = true,
-};
-
-static struct rhashtable kq_sig_procs;
-static atomic_t kq_sig_nprocs = ATOMIC_INIT(0);
-static DEFINE_MUTEX(kq_sig_mutex);
 static struct tracepoint *kq_sig_tp;
 
 static void kq_sig_probe(void *data, int sig, struct kernel_siginfo *info,
 			 struct task_struct *task, int group, int result)
 {
-	struct pid *key = task_tgid(task);
-	struct kq_sigproc *sp;
+	struct kq_watch_entry *e;
 	struct knote *kn;
 	unsigned long flags;
 
-	if (!atomic_read(&kq_sig_nprocs))
+	if (kq_watchtab_empty(&kq_sig_tab))
 		return;
 	rcu_read_lock();
-	sp = rhashtable_lookup(&kq_sig_procs, &key, kq_sig_params);
-	if (!sp)
+	e = kq_watchtab_lookup(&kq_sig_tab, (unsigned long)task_tgid(task));
+	if (!e)
 		goto out;
-	spin_lock_irqsave(&sp->lock, flags);
-	hlist_for_each_entry(kn, &sp->knotes, sig.link) {
+	spin_lock_irqsave(&e->lock, flags);
+	hlist_for_each_entry(kn, &e->links, sig.link) {
 		if (kn->ident != sig)
 			continue;
 		spin_lock(&kn->kq->lock);
@@ -67,77 +61,31 @@ static void kq_sig_probe(void *data, int sig, struct kernel_siginfo *info,
 		spin_unlock(&kn->kq->lock);
 		kq_knote_activate(kn);
 	}
-	spin_unlock_irqrestore(&sp->lock, flags);
+	spin_unlock_irqrestore(&e->lock, flags);
 out:
 	rcu_read_unlock();
 }
 
-/* The entry of the calling process, created if needed; kq_sig_mutex held. */
-static struct kq_sigproc *kq_sigproc_get(struct pid *key)
-{
-	struct kq_sigproc *sp;
-	int err;
-
-	sp = rhashtable_lookup_fast(&kq_sig_procs, &key, kq_sig_params);
-	if (sp)
-		return sp;
-	sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
-	if (!sp)
-		return ERR_PTR(-ENOMEM);
-	/* a reference: a freed key could be reused by another process */
-	sp->key = get_pid(key);
-	spin_lock_init(&sp->lock);
-	INIT_HLIST_HEAD(&sp->knotes);
-	err = rhashtable_insert_fast(&kq_sig_procs, &sp->node, kq_sig_params);
-	if (err) {
-		put_pid(sp->key);
-		kfree(sp);
-		return ERR_PTR(err);
-	}
-	atomic_inc(&kq_sig_nprocs);
-	return sp;
-}
-
 static int kq_sig_attach(struct knote *kn, const struct kq_kev *kev)
 {
-	struct kq_sigproc *sp;
+	struct kq_watch_entry *e;
 
 	if (kev->ident < 1 || kev->ident > _NSIG)
 		return -EINVAL;
 	if (!kq_sig_tp)
 		return -EINVAL;	/* no tracepoint on this kernel */
 	kn->flags |= EV_CLEAR;
-	mutex_lock(&kq_sig_mutex);
-	sp = kq_sigproc_get(task_tgid(current));
-	if (!IS_ERR(sp)) {
-		spin_lock_irq(&sp->lock);
-		hlist_add_head(&kn->sig.link, &sp->knotes);
-		spin_unlock_irq(&sp->lock);
-		kn->sig.sp = sp;
-	}
-	mutex_unlock(&kq_sig_mutex);
-	return PTR_ERR_OR_ZERO(sp);
+	e = kq_watchtab_add(&kq_sig_tab, (unsigned long)task_tgid(current),
+			    &kn->sig.link);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	kn->sig.e = e;
+	return 0;
 }
 
 static void kq_sig_detach(struct knote *kn)
 {
-	struct kq_sigproc *sp = kn->sig.sp;
-	bool last;
-
-	mutex_lock(&kq_sig_mutex);
-	spin_lock_irq(&sp->lock);
-	hlist_del(&kn->sig.link);
-	last = hlist_empty(&sp->knotes);
-	spin_unlock_irq(&sp->lock);
-	if (last) {
-		rhashtable_remove_fast(&kq_sig_procs, &sp->node,
-				       kq_sig_params);
-		atomic_dec(&kq_sig_nprocs);
-		/* lookups compare the key's address only */
-		put_pid(sp->key);
-		kfree_rcu(sp, rcu);
-	}
-	mutex_unlock(&kq_sig_mutex);
+	kq_watchtab_del(&kq_sig_tab, kn->sig.e, &kn->sig.link);
 }
 
 static int kq_sig_modify(struct knote *kn, const struct kq_kev *kev)
@@ -166,7 +114,7 @@ const struct kq_filter kq_filter_signal = {
 
 int kq_signal_init(void)
 {
-	int err = rhashtable_init(&kq_sig_procs, &kq_sig_params);
+	int err = kq_watchtab_init(&kq_sig_tab);
 
 	if (err)
 		return err;
@@ -178,7 +126,6 @@ void kq_signal_exit(void)
 {
 	kq_tp_unregister(kq_sig_tp, kq_sig_probe);
 	tracepoint_synchronize_unregister();
-	/* every knote is gone: the table is empty, entries wait for RCU */
-	rcu_barrier();
-	rhashtable_destroy(&kq_sig_procs);
+	/* every knote is gone: the table is empty */
+	kq_watchtab_destroy(&kq_sig_tab);
 }
