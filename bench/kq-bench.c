@@ -1657,9 +1657,9 @@ static void bench_signal(void)
  * 9. What a process without a kqueue pays for fork() + exit() + waitpid()
  * and for a handled signal to itself ("none"), and the same while another
  * process holds PROC_WATCHES EVFILT_PROC watches (NOTE_TRACK, NOTE_SIGNAL,
- * EV_UDATA_SPECIFIC: all on its own pid) ("others"): the fork, exec and
- * signal probes look up the watched process, so the cost must not grow
- * with other processes' watches.
+ * NOTE_REAP, EV_UDATA_SPECIFIC: all on its own pid) ("others"): the fork,
+ * exec, signal and task-free probes look up the watched process, so the
+ * cost must not grow with other processes' watches.
  */
 #define PROC_WATCHES	10000
 
@@ -1693,7 +1693,7 @@ static pid_t proc_holder(int *ready)
 				EV_SET(&ch[j], getpid(), EVFILT_PROC,
 				       EV_ADD | EV_UDATA_SPECIFIC,
 				       NOTE_EXIT | NOTE_FORK | NOTE_EXEC |
-				       NOTE_TRACK | NOTE_SIGNAL, 0,
+				       NOTE_TRACK | NOTE_SIGNAL | NOTE_REAP, 0,
 				       (void *)(uintptr_t)(i + j + 1));
 			if (kevent(kq, ch, 250, NULL, 0, NULL))
 				_exit(2);

@@ -337,6 +337,23 @@ TEST_F(dp, no_note_signal)
 }
 
 /*
+ * The fflags of every event up to the reaping (the exit and the reaping
+ * may come as one event or two); without it, what came before the wait
+ * that failed.  @ev: the last event.
+ */
+static __u32 until_reaped(int kq, struct kevent64_s *ev)
+{
+	__u32 got = 0;
+
+	while (!(got & NOTE_REAP)) {
+		if (wait_ev(kq, ev) != 1)
+			break;
+		got |= ev->fflags;
+	}
+	return got;
+}
+
+/*
  * NOTE_REAP (Darwin): the exit comes without EV_EOF, and the reaping by
  * waitpid() is the last event, with EV_EOF and EV_ONESHOT.
  */
@@ -373,7 +390,7 @@ TEST_F(dp, note_reap)
 TEST_F(dp, note_reap_zombie_added_late)
 {
 	struct kevent64_s ev;
-	int wfd, got;
+	int wfd;
 	pid_t pid = child_waiting(&wfd, 6);
 	siginfo_t si;
 
@@ -384,13 +401,7 @@ TEST_F(dp, note_reap_zombie_added_late)
 	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT));
 	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT | NOTE_REAP));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
-	/* the exit and the reaping may come as one event or two */
-	got = 0;
-	while (!(got & NOTE_REAP)) {
-		ASSERT_EQ(1, wait_ev(self->kq, &ev));
-		got |= ev.fflags;
-	}
-	EXPECT_EQ(NOTE_EXIT | NOTE_REAP, got);
+	EXPECT_EQ(NOTE_EXIT | NOTE_REAP, until_reaped(self->kq, &ev));
 	EXPECT_TRUE(ev.flags & EV_EOF);
 }
 
@@ -398,7 +409,8 @@ TEST_F(dp, note_reap_zombie_added_late)
 TEST_F(dp, note_reap_autoreap)
 {
 	struct kevent64_s ev;
-	int wfd, got = 0;
+	int wfd;
+	__u32 got;
 	pid_t pid;
 
 	signal(SIGCHLD, SIG_IGN);
@@ -406,10 +418,7 @@ TEST_F(dp, note_reap_autoreap)
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, watch(self->kq, pid, EV_ADD, NOTE_EXIT | NOTE_REAP));
 	release(wfd);
-	while (!(got & NOTE_REAP)) {
-		ASSERT_EQ(1, wait_ev(self->kq, &ev));
-		got |= ev.fflags;
-	}
+	got = until_reaped(self->kq, &ev);
 	signal(SIGCHLD, SIG_DFL);
 	EXPECT_EQ(NOTE_EXIT | NOTE_REAP, got);
 	EXPECT_TRUE(ev.flags & EV_EOF);
@@ -433,7 +442,7 @@ TEST_F(dp, note_reap_not_on_exec)
 {
 	struct kevent64_s ev;
 	struct timespec zero = { 0, 0 };
-	int go[2], in[2], got = 0;
+	int go[2], in[2];
 	pid_t pid;
 
 	ASSERT_EQ(0, pipe(go));
@@ -466,17 +475,13 @@ TEST_F(dp, note_reap_not_on_exec)
 	close(in[1]);
 	close(go[1]);
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
-	while (!(got & NOTE_REAP)) {
-		ASSERT_EQ(1, wait_ev(self->kq, &ev));
-		got |= ev.fflags;
-	}
-	EXPECT_EQ(NOTE_EXIT | NOTE_REAP, got);
+	EXPECT_EQ(NOTE_EXIT | NOTE_REAP, until_reaped(self->kq, &ev));
 }
 
 /*
  * Another user learns nothing: EVFILT_PROC on root's process, from uid
  * 65534, is EACCES with the Darwin flags as without them (no exit status,
- * no OOM detail).
+ * no OOM detail, no signals, no reaping); its own process it may watch.
  */
 TEST_F(dp, other_user_gets_no_exit_detail)
 {
@@ -501,12 +506,19 @@ TEST_F(dp, other_user_gets_no_exit_detail)
 			_exit(13);
 		if (watch(kq, root_pid, EV_ADD, NOTE_EXIT) != EACCES)
 			_exit(14);
+		if (watch(kq, root_pid, EV_ADD, NOTE_SIGNAL) != EACCES)
+			_exit(15);
+		if (watch(kq, root_pid, EV_ADD,
+			  NOTE_EXIT | NOTE_REAP) != EACCES)
+			_exit(16);
+		if (watch(kq, getpid(), EV_ADD, NOTE_SIGNAL | NOTE_REAP))
+			_exit(17);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("10: could not drop privileges; 11: kqueue(); 12-14: not EACCES");
+		TH_LOG("10: could not drop privileges; 11: kqueue(); 12-16: not EACCES; 17: own process refused");
 }
 
 TEST_HARNESS_MAIN
