@@ -94,11 +94,15 @@ struct kq {
 #define KN_NEWBORN	0x20	/* on kq->newborn (hnode), not yet in the table */
 #define KN_DEFERDELETE	0x40	/* EV_DISPATCH2: deleted once enabled again */
 
+/*
+ * One wait queue a descriptor knote hangs on.  The first is embedded in
+ * the knote (most files have one queue); others are allocated and
+ * chained.  wait.private is the knote.
+ */
 struct kq_pollwait {
-	struct list_head link;		/* in kn->fd.pwqs */
-	struct knote *kn;
-	wait_queue_head_t *whead;	/* NULL once POLLFREE detached it */
-	wait_queue_entry_t wait;
+	wait_queue_head_t *whead;	/* NULL: unused, or POLLFREE detached it */
+	wait_queue_entry_t wait;	/* .func NULL: never hooked */
+	struct kq_pollwait *next;	/* further queues of the same file */
 };
 
 /* What Darwin's and FreeBSD 12's records add, kept when not all zero. */
@@ -135,16 +139,21 @@ struct knote {
 	 */
 	union {
 		struct {
-			struct list_head pwqs;
-			__poll_t events;
-			int error;	/* allocation failed in queue proc */
-			struct kq_fsmark *fsmark; /* regular files, vnodes */
-			struct kq_fsmark *pmark;  /* a directory's parent */
-			u32 vn_fflags;		/* EVFILT_VNODE: pending */
-			unsigned int vn_nlink;	/* last link count seen */
-			loff_t vn_size;		/* last size seen */
-			bool vn_within;		/* a rename within this dir */
-			bool vn_gone;		/* revoked or removed: said once */
+			/* regular files (EVFILT_READ, EVFILT_VNODE) */
+			struct kq_fsmark *fsmark;
+			union {
+				/* EVFILT_READ, WRITE, EMPTY, EXCEPT */
+				struct kq_pollwait pw;
+				/* EVFILT_VNODE */
+				struct {
+					struct kq_fsmark *pmark; /* parent dir */
+					u32 fflags;	/* pending */
+					unsigned int nlink; /* last seen */
+					loff_t size;	/* last seen */
+					bool within;	/* rename in this dir */
+					bool gone;	/* revoked/removed: said */
+				} vn;
+			};
 		} fd;
 		struct {
 			struct hrtimer timer;

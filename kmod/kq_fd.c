@@ -21,6 +21,7 @@ static struct kmem_cache *kq_pwq_cache;
 struct kq_poll_table {
 	poll_table pt;
 	struct knote *kn;
+	int error;			/* an extra wait entry failed */
 };
 
 int kq_fd_cache_init(void)
@@ -38,10 +39,10 @@ static int kq_poll_wake(wait_queue_entry_t *wait, unsigned int mode,
 			int sync, void *key)
 {
 	struct kq_pollwait *pwq = container_of(wait, struct kq_pollwait, wait);
-	struct knote *kn = pwq->kn;
+	struct knote *kn = wait->private;
 	__poll_t mask = key_to_poll(key);
 
-	if (!mask || (mask & (kn->fd.events | POLLFREE)))
+	if (!mask || (mask & (kq_fd_interest(kn->filter) | POLLFREE)))
 		kq_knote_activate_from(kn, kn->defer_wake);
 
 	if (mask & POLLFREE) {
@@ -61,30 +62,35 @@ static void kq_ptable_queue_proc(struct file *file, wait_queue_head_t *whead,
 {
 	struct kq_poll_table *kpt = container_of(pt, struct kq_poll_table, pt);
 	struct knote *kn = kpt->kn;
-	struct kq_pollwait *pwq;
+	struct kq_pollwait *pwq = &kn->fd.pw;
 
-	if (kn->fd.error)
+	if (kpt->error)
 		return;
-	pwq = kmem_cache_alloc(kq_pwq_cache, GFP_KERNEL_ACCOUNT);
-	if (!pwq) {
-		kn->fd.error = -ENOMEM;
-		return;
+	if (pwq->wait.func) {
+		/* a second queue (rare): its own entry, chained after the first */
+		pwq = kmem_cache_alloc(kq_pwq_cache, GFP_KERNEL_ACCOUNT);
+		if (!pwq) {
+			kpt->error = -ENOMEM;
+			return;
+		}
+		pwq->next = kn->fd.pw.next;
+		kn->fd.pw.next = pwq;
 	}
 	init_waitqueue_func_entry(&pwq->wait, kq_poll_wake);
-	pwq->kn = kn;
+	pwq->wait.private = kn;
 	pwq->whead = whead;
 	add_wait_queue(whead, &pwq->wait);
-	list_add_tail(&pwq->link, &kn->fd.pwqs);
 }
 
 static void kq_fd_detach(struct knote *kn)
 {
-	struct kq_pollwait *pwq, *tmp;
+	struct kq_pollwait *pwq = &kn->fd.pw, *next;
 
 	kq_fs_unwatch(kn);
-	list_for_each_entry_safe(pwq, tmp, &kn->fd.pwqs, link) {
+	for (; pwq; pwq = next) {
 		wait_queue_head_t *whead;
 
+		next = pwq->next;
 		/* A POLLFREE wakeup may race with us: see kq_poll_wake(). */
 		rcu_read_lock();
 		/* pairs with smp_store_release() in kq_poll_wake() */
@@ -92,21 +98,10 @@ static void kq_fd_detach(struct knote *kn)
 		if (whead)
 			remove_wait_queue(whead, &pwq->wait);
 		rcu_read_unlock();
-		list_del(&pwq->link);
-		kmem_cache_free(kq_pwq_cache, pwq);
+		if (pwq != &kn->fd.pw)
+			kmem_cache_free(kq_pwq_cache, pwq);
 	}
-}
-
-static __poll_t kq_fd_interest(s16 filter)
-{
-	switch (filter) {
-	case EVFILT_READ:
-		return EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
-	case EVFILT_EXCEPT:
-		return EPOLLPRI | EPOLLRDBAND | EPOLLHUP | EPOLLERR;
-	default:
-		return EPOLLOUT | EPOLLWRNORM | EPOLLHUP | EPOLLERR;
-	}
+	kn->fd.pw.next = NULL;
 }
 
 /*
@@ -142,8 +137,6 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 	err = kq_fd_validate(kn->file, kev);
 	if (err)
 		return err;
-	INIT_LIST_HEAD(&kn->fd.pwqs);
-	kn->fd.events = kq_fd_interest(kn->filter);
 	kn->defer_wake = kq_file_is_aggregator(kn->file);
 
 	if (kq_is_kqueue_file(kn->file)) {
@@ -167,11 +160,12 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 	 * BSD reports each new write (EV_CLEAR, data): since 7.0 a pipe wakes
 	 * its readers on every write only for pollers that ask with EPOLLET.
 	 */
-	kpt.pt._key = kn->fd.events | EPOLLET;
+	kpt.pt._key = kq_fd_interest(kn->filter) | EPOLLET;
 	kpt.kn = kn;
+	kpt.error = 0;
 	mask = vfs_poll(kn->file, &kpt.pt);
-	if (kn->fd.error) {
-		err = kn->fd.error;
+	if (kpt.error) {
+		err = kpt.error;
 		kq_fd_detach(kn);
 		goto err_nest;
 	}

@@ -220,7 +220,7 @@ static bool kq_sock_ready(struct knote *kn, struct socket *sock,
 	int err;
 
 	if (!sk)
-		return mask & kn->fd.events;
+		return mask & kq_fd_interest(kn->filter);
 	err = READ_ONCE(sk->sk_err);
 
 	switch (kn->filter) {

@@ -5,6 +5,19 @@
 
 #include "kq.h"
 
+/* The poll events a descriptor filter waits for. */
+static inline __poll_t kq_fd_interest(s16 filter)
+{
+	switch (filter) {
+	case EVFILT_READ:
+		return EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+	case EVFILT_EXCEPT:
+		return EPOLLPRI | EPOLLRDBAND | EPOLLHUP | EPOLLERR;
+	default:
+		return EPOLLOUT | EPOLLWRNORM | EPOLLHUP | EPOLLERR;
+	}
+}
+
 int kq_fd_validate(struct file *file, const struct kq_kev *kev);
 bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out);
 bool kq_is_plain_file(struct file *file);

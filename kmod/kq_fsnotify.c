@@ -106,8 +106,6 @@ void kq_fs_unwatch(struct knote *kn)
 {
 	kq_fs_unmark(kn->fd.fsmark);
 	kn->fd.fsmark = NULL;
-	kq_fs_unmark(kn->fd.pmark);
-	kn->fd.pmark = NULL;
 }
 
 int kq_fs_init(void)

@@ -39,15 +39,15 @@ static u32 kq_vnode_dir_notes(struct knote *kn, u32 mask)
 	u32 note = 0;
 
 	if (mask & FS_RENAME)
-		kn->fd.vn_within = true;
+		kn->fd.vn.within = true;
 	if (mask & (FS_CREATE | FS_DELETE))
 		note |= NOTE_WRITE | (isdir ? NOTE_LINK : 0);
 	if (mask & (FS_MOVED_FROM | FS_MOVED_TO)) {
 		note |= NOTE_WRITE;
-		if (!kn->fd.vn_within)
+		if (!kn->fd.vn.within)
 			note |= NOTE_EXTEND | (isdir ? NOTE_LINK : 0);
 		if (mask & FS_MOVED_TO)
-			kn->fd.vn_within = false;
+			kn->fd.vn.within = false;
 	}
 	return note;
 }
@@ -60,23 +60,23 @@ static u32 kq_vnode_notes(struct knote *kn, u32 mask, struct inode *inode)
 		loff_t size = i_size_read(inode);
 
 		note |= NOTE_WRITE;
-		if (size > kn->fd.vn_size)
+		if (size > kn->fd.vn.size)
 			note |= NOTE_EXTEND;
-		else if (size < kn->fd.vn_size)
+		else if (size < kn->fd.vn.size)
 			note |= NOTE_TRUNCATE;
-		kn->fd.vn_size = size;
+		kn->fd.vn.size = size;
 	}
 	if (mask & FS_ATTRIB) {
 		unsigned int nlink = READ_ONCE(inode->i_nlink);
 
 		/* FreeBSD: link() is NOTE_LINK, any unlink() NOTE_DELETE */
-		if (nlink > kn->fd.vn_nlink)
+		if (nlink > kn->fd.vn.nlink)
 			note |= NOTE_LINK;
-		else if (nlink < kn->fd.vn_nlink)
+		else if (nlink < kn->fd.vn.nlink)
 			note |= NOTE_DELETE;
 		else
 			note |= NOTE_ATTRIB;
-		kn->fd.vn_nlink = nlink;
+		kn->fd.vn.nlink = nlink;
 	}
 	if (mask & FS_DELETE_SELF)
 		note |= NOTE_DELETE;
@@ -107,7 +107,7 @@ void kq_vnode_event(struct knote *kn, u32 mask)
 	/* BSD: any asked-for bit posts the whole hint (NOTE_WRITE|NOTE_EXTEND) */
 	if (!(note & kn->sfflags))
 		note = 0;
-	kn->fd.vn_fflags |= note;
+	kn->fd.vn.fflags |= note;
 	spin_unlock_irqrestore(&kn->kq->lock, flags);
 	if (note)
 		kq_knote_activate(kn);
@@ -123,7 +123,7 @@ static void kq_vnode_recheck(struct knote *kn)
 {
 	u32 note = 0;
 
-	if (kn->fd.vn_gone)
+	if (kn->fd.vn.gone)
 		return;
 	if ((kn->sfflags & NOTE_REVOKE) &&
 	    (READ_ONCE(kn->file->f_path.mnt->mnt_flags) & MNT_UMOUNT))
@@ -132,8 +132,8 @@ static void kq_vnode_recheck(struct knote *kn)
 		note |= NOTE_DELETE;
 	if (note) {
 		spin_lock_irq(&kn->kq->lock);
-		kn->fd.vn_fflags |= note;
-		kn->fd.vn_gone = true;
+		kn->fd.vn.fflags |= note;
+		kn->fd.vn.gone = true;
 		kn->status |= KN_ACTIVE;
 		spin_unlock_irq(&kn->kq->lock);
 	} else if (kn->sfflags & (NOTE_REVOKE | NOTE_DELETE)) {
@@ -152,11 +152,11 @@ static void kq_vnode_mark_parent(struct knote *kn)
 	struct dentry *parent = dget_parent(kn->file->f_path.dentry);
 	int err;
 
-	kq_fs_unmark(kn->fd.pmark);
-	kn->fd.pmark = NULL;
+	kq_fs_unmark(kn->fd.vn.pmark);
+	kn->fd.vn.pmark = NULL;
 	if (parent != kn->file->f_path.dentry && d_inode(parent))
-		kn->fd.pmark = kq_fs_mark(kn, d_inode(parent), FS_DELETE,
-					  true, &err);
+		kn->fd.vn.pmark = kq_fs_mark(kn, d_inode(parent), FS_DELETE,
+					     true, &err);
 	dput(parent);
 }
 
@@ -181,8 +181,8 @@ static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 	if (err)
 		return err;
 	kn->sfflags &= KQ_VNODE_FFLAGS;
-	kn->fd.vn_size = i_size_read(inode);
-	kn->fd.vn_nlink = READ_ONCE(inode->i_nlink);
+	kn->fd.vn.size = i_size_read(inode);
+	kn->fd.vn.nlink = READ_ONCE(inode->i_nlink);
 	err = kq_fs_watch(kn, KQ_VNODE_FSMASK);
 	if (err)
 		return err;
@@ -195,6 +195,8 @@ static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 static void kq_vnode_detach(struct knote *kn)
 {
 	kq_fs_unwatch(kn);
+	kq_fs_unmark(kn->fd.vn.pmark);
+	kn->fd.vn.pmark = NULL;
 }
 
 static int kq_vnode_modify(struct knote *kn, const struct kq_kev *kev)
@@ -210,16 +212,16 @@ static bool kq_vnode_event_harvest(struct knote *kn, struct kq_kev *out)
 	bool ready;
 
 	spin_lock_irq(&kn->kq->lock);
-	out->fflags = kn->fd.vn_fflags;
+	out->fflags = kn->fd.vn.fflags;
 	ready = out->fflags != 0;
 	if (out->fflags & NOTE_REVOKE)
 		out->flags |= EV_EOF;
 	if (!ready || (kn->flags & EV_CLEAR)) {
-		kn->fd.vn_fflags = 0;
+		kn->fd.vn.fflags = 0;
 		kn->status &= ~KN_ACTIVE;
 	}
 	spin_unlock_irq(&kn->kq->lock);
-	if ((out->fflags & NOTE_RENAME) && kn->fd.pmark)
+	if ((out->fflags & NOTE_RENAME) && kn->fd.vn.pmark)
 		kq_vnode_mark_parent(kn);
 	kq_vnode_recheck(kn);
 	return ready;

@@ -187,6 +187,36 @@ TEST_F(tmpdir, fifo_write_only_read_filter_never_fires)
 	close(kq);
 }
 
+/*
+ * A FIFO opened for reading and writing waits on two queues (readers' and
+ * writers'): the write filter must hear the wakeup of the second one.
+ */
+TEST_F(tmpdir, fifo_read_write_hears_both_queues)
+{
+	struct kevent ev;
+	char buf[4096];
+	int kq, rw;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, mkfifo(self->path, 0600));
+	rw = open(self->path, O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, rw);
+	KQ_CHANGE_OK(kq, rw, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(kq, rw, EVFILT_WRITE, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_GET_KEV(kq, &ev, rw, EVFILT_WRITE);
+	KQ_CHECK_NONE(kq);
+	ASSERT_LT(0, fill_until_full(rw));
+	KQ_GET_KEV(kq, &ev, rw, EVFILT_READ);
+	KQ_CHECK_NONE(kq);
+	/* room again: only the writers' queue is woken */
+	ASSERT_EQ(sizeof(buf), read(rw, buf, sizeof(buf)));
+	KQ_GET_KEV(kq, &ev, rw, EVFILT_WRITE);
+	EXPECT_EQ(sizeof(buf), ev.data);
+	KQ_CHANGE_OK(kq, rw, EVFILT_WRITE, EV_DELETE, 0, 0, NULL);
+	close(rw);
+	close(kq);
+}
+
 TEST_F(tmpdir, regular_file_data_is_size_minus_offset)
 {
 	struct kevent ev;
