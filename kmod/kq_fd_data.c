@@ -299,9 +299,12 @@ static bool kq_pipe_ready(struct knote *kn, struct pipe_inode_info *pipe,
 			out->flags |= EV_EOF;
 			return true;
 		}
+		/* an empty pipe (the level re-check after a read): no count */
+		if (!(mask & (EPOLLIN | EPOLLHUP)))
+			return false;
 		/* readiness only, and any byte will do: the poll mask says */
 		if (out->probe && kq_lowat(kn) == 1 && !(mask & EPOLLHUP))
-			return mask & EPOLLIN;
+			return true;
 		out->data = kq_pipe_bytes(pipe);
 		if (mask & EPOLLHUP) {
 			out->flags |= EV_EOF;

@@ -318,22 +318,52 @@ static int kq_apply_changes(const struct kq_call *c, int *nevents)
 	return ret;
 }
 
-static void kq_after_delivery(struct knote *kn, bool level,
-			      struct list_head *requeue)
+/*
+ * A harvest takes knotes off its private list and settles the reported
+ * ones in batches, one kq->lock round trip per batch instead of two per
+ * event.  A taken knote is on no list and not KN_QUEUED, exactly as one
+ * taken alone: a wakeup meanwhile queues it on kq->active for the next
+ * call.  Only the knote being reported is ever dropped during a harvest,
+ * so the others of its batch stay valid.
+ */
+#define KQ_HARVEST_BATCH	16
+
+enum kq_outcome {
+	KQ_SKIPPED,		/* not reported (or dropped already) */
+	KQ_SENT,		/* reported */
+	KQ_SENT_LEVEL,		/* reported, and still true */
+	KQ_UNSENT,		/* not written: back in the queue */
+};
+
+/* Up to @max knotes of @txlist into @batch. */
+static int kq_take_locked(struct list_head *txlist, struct knote **batch,
+			  int max)
+{
+	struct knote *kn;
+	int k = 0;
+
+	while (k < max && !list_empty(txlist)) {
+		kn = list_first_entry(txlist, struct knote, alink);
+		kq_knote_dequeue_locked(kn);
+		if (kn->fop->clear_at_harvest)
+			kn->status &= ~KN_ACTIVE;
+		if (!(kn->status & KN_DISABLED))
+			batch[k++] = kn;
+	}
+	return k;
+}
+
+/* A reported knote's state after delivery; true: drop it. */
+static bool kq_after_delivery_locked(struct knote *kn, bool level,
+				     struct list_head *requeue)
 {
 	struct kq *kq = kn->kq;
-	bool drop;
 
-	spin_lock_irq(&kq->lock);
 	if (level)
 		kn->status |= KN_ACTIVE;
-	drop = (kn->status & KN_DEFERDELETE) ||
-	       ((kn->flags & EV_ONESHOT) && !kq_is_dispatch2(kn));
-	if (drop) {
-		spin_unlock_irq(&kq->lock);
-		kq_knote_drop(kn);
-		return;
-	}
+	if ((kn->status & KN_DEFERDELETE) ||
+	    ((kn->flags & EV_ONESHOT) && !kq_is_dispatch2(kn)))
+		return true;
 	if (kn->flags & EV_ONESHOT) {
 		/* Darwin: a dispatch2 one-shot goes at its next EV_ENABLE */
 		kn->status |= KN_DISABLED | KN_DEFERDELETE;
@@ -348,7 +378,46 @@ static void kq_after_delivery(struct knote *kn, bool level,
 		list_add_tail(&kn->alink, requeue);
 		kq->nactive++;
 	}
-	spin_unlock_irq(&kq->lock);
+	return false;
+}
+
+/* Evaluate a taken knote and write its event to slot @i. */
+static enum kq_outcome kq_report(const struct kq_call *c, struct knote *kn,
+				 int i, int *err)
+{
+	struct kq_kev kev = {};
+
+	/* A closed or replaced descriptor never reports. */
+	if (kn->file && !kq_knote_fd_current(kn, current->files)) {
+		kq_knote_drop(kn);
+		return KQ_SKIPPED;
+	}
+	kev.uscratch = c->events + (size_t)i * c->recsize +
+		       kq_record_data_offset(c->recsize);
+	kev.darwin = c->darwin;
+	if (kn->status & KN_DEFERDELETE) {
+		/* Darwin's last event of a deferred delete */
+		kev.flags = EV_DELETE | EV_ONESHOT;
+	} else if (!kn->fop->event(kn, &kev) && !kn->forced) {
+		if (kev.drop)
+			kq_knote_drop(kn);
+		return KQ_SKIPPED;
+	}
+	kn->forced = false;
+	kev.ident = kn->ident;
+	kev.filter = kn->filter;
+	kev.flags |= kn->flags;
+	if (c->libkqueue_flags)
+		kev.flags |= EV_ADD;	/* libkqueue keeps it */
+	kev.udata = kn->udata;
+	if (c->recsize > KQ_RECORD_KEVENT && kn->x) {
+		memcpy(kev.ext, kn->x->ext, sizeof(kev.ext));
+		kev.qos = kn->x->qos;	/* and xflags 0, as Darwin */
+	}
+	*err = kq_write_record(c, i, &kev);
+	if (*err)
+		return KQ_UNSENT;	/* not delivered: kept for next call */
+	return kev.level ? KQ_SENT_LEVEL : KQ_SENT;
 }
 
 /*
@@ -358,82 +427,56 @@ static void kq_after_delivery(struct knote *kn, bool level,
  */
 static int kq_harvest(const struct kq_call *c, int first, int max)
 {
+	struct knote *batch[KQ_HARVEST_BATCH], *drop[KQ_HARVEST_BATCH];
+	u8 outcome[KQ_HARVEST_BATCH];
 	struct kq *kq = c->kq;
 	LIST_HEAD(txlist);
 	LIST_HEAD(requeue);
-	struct knote *kn;
-	int n = 0, err = 0;
+	int n = 0, err = 0, nb = 0, ndrop, i;
 
 	if (!hlist_empty(&kq->newborn))
 		kq_adopt_newborns(kq);
 	spin_lock_irq(&kq->lock);
 	kq_scan_begin_locked(kq);
 	list_splice_init(&kq->active, &txlist);
-	spin_unlock_irq(&kq->lock);
+	for (;;) {
+		/* settle the last batch, take the next */
+		ndrop = 0;
+		for (i = 0; i < nb; i++) {
+			struct knote *kn = batch[i];
+			bool level = outcome[i] == KQ_SENT_LEVEL;
 
-	while (n < max) {
-		struct kq_kev kev = {};
-
-		spin_lock_irq(&kq->lock);
-		kn = list_first_entry_or_null(&txlist, struct knote, alink);
-		if (kn) {
-			kq_knote_dequeue_locked(kn);
-			if (kn->fop->clear_at_harvest)
-				kn->status &= ~KN_ACTIVE;
+			if (outcome[i] == KQ_UNSENT) {
+				kn->status |= KN_ACTIVE;
+				kq_knote_queue_locked(kn);
+			} else if (outcome[i] != KQ_SKIPPED &&
+				   kq_after_delivery_locked(kn, level, &requeue)) {
+				drop[ndrop++] = kn;
+			}
 		}
+		nb = err ? 0 : kq_take_locked(&txlist, batch,
+					      min(max - n, KQ_HARVEST_BATCH));
+		if (!nb)
+			break;
 		spin_unlock_irq(&kq->lock);
-		if (!kn)
-			break;
-		if (kn->status & KN_DISABLED)
-			continue;
-
-		/* A closed or replaced descriptor never reports. */
-		if (kn->file && !kq_knote_fd_current(kn, current->files)) {
-			kq_knote_drop(kn);
-			continue;
+		for (i = 0; i < ndrop; i++)
+			kq_knote_drop(drop[i]);
+		for (i = 0; i < nb; i++) {
+			outcome[i] = err ? KQ_UNSENT :
+				     kq_report(c, batch[i], first + n, &err);
+			if (outcome[i] == KQ_SENT || outcome[i] == KQ_SENT_LEVEL)
+				n++;
 		}
-		kev.uscratch = c->events + (size_t)(first + n) * c->recsize +
-			       kq_record_data_offset(c->recsize);
-		kev.darwin = c->darwin;
-		if (kn->status & KN_DEFERDELETE) {
-			/* Darwin's last event of a deferred delete */
-			kev.flags = EV_DELETE | EV_ONESHOT;
-		} else if (!kn->fop->event(kn, &kev) && !kn->forced) {
-			if (kev.drop)
-				kq_knote_drop(kn);
-			continue;
-		}
-		kn->forced = false;
-		kev.ident = kn->ident;
-		kev.filter = kn->filter;
-		kev.flags |= kn->flags;
-		if (c->libkqueue_flags)
-			kev.flags |= EV_ADD;	/* libkqueue keeps it */
-		kev.udata = kn->udata;
-		if (c->recsize > KQ_RECORD_KEVENT && kn->x) {
-			memcpy(kev.ext, kn->x->ext, sizeof(kev.ext));
-			kev.qos = kn->x->qos;	/* and xflags 0, as Darwin */
-		}
-		err = kq_write_record(c, first + n, &kev);
-		if (err) {
-			/* not delivered: keep it for the next call */
-			spin_lock_irq(&kq->lock);
-			kn->status |= KN_ACTIVE;
-			kq_knote_queue_locked(kn);
-			spin_unlock_irq(&kq->lock);
-			break;
-		}
-		n++;
-		kq_after_delivery(kn, kev.level, &requeue);
+		spin_lock_irq(&kq->lock);
 	}
-
-	spin_lock_irq(&kq->lock);
 	list_splice(&txlist, &kq->active);
 	list_splice_tail(&requeue, &kq->active);
 	kq_scan_end_locked(kq);
 	if (!list_empty(&kq->active))
 		wake_up(&kq->wq);
 	spin_unlock_irq(&kq->lock);
+	for (i = 0; i < ndrop; i++)
+		kq_knote_drop(drop[i]);
 	return n ? n : err;
 }
 
