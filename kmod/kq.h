@@ -44,6 +44,7 @@
 #include <linux/irq_work.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
+#include <linux/fdtable.h>
 #include <linux/kqueue.h>
 
 struct kq_owner;
@@ -285,14 +286,46 @@ void kq_knote_newborn_locked(struct knote *kn);
 void kq_adopt_newborns(struct kq *kq);
 int kq_knote_cache_init(void);
 void kq_knote_cache_exit(void);
-void kq_knote_dequeue_locked(struct knote *kn);
 void kq_knote_park(struct knote *kn);
 void kq_recheck_parked(struct kq *kq);
 void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
 			 struct file *file);
 struct hlist_head *kq_bucket_for_file(struct kq *kq, struct file *file);
 void kq_drop_closed_fd_knotes(struct kq *kq);
-bool kq_knote_fd_current(struct knote *kn, struct files_struct *files);
+
+/* Off the active queue, or off the parked list.  Under kq->lock. */
+static inline void kq_knote_dequeue_locked(struct knote *kn)
+{
+	lockdep_assert_held(&kn->kq->lock);
+	if (kn->status & KN_PARKED) {
+		list_del_init(&kn->alink);
+		kn->status &= ~KN_PARKED;
+		return;
+	}
+	if (!(kn->status & KN_QUEUED))
+		return;
+	list_del_init(&kn->alink);
+	kn->status &= ~KN_QUEUED;
+	kn->kq->nactive--;
+}
+
+/*
+ * A descriptor knote's ident still names its file in @files.  Only the
+ * pointers are compared: a sched-RCU reader (no call out) keeps the
+ * descriptor table, which is freed after a grace period, in place.
+ */
+static inline bool kq_knote_fd_current(struct knote *kn,
+				       struct files_struct *files)
+{
+	struct file *now;
+
+	if (kn->ident >= INT_MAX)
+		return false;
+	rcu_read_lock_sched();
+	now = files_lookup_fd_raw(files, kn->ident);
+	rcu_read_unlock_sched();
+	return now == kn->file;
+}
 
 /* kq_kevent.c */
 long kq_ioctl_kevent(struct kq *kq, void __user *uarg);

@@ -333,13 +333,13 @@ bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out)
 	out->data = 0;
 	out->fflags = 0;
 
-	sock = sock_from_file(file);
-	if (sock)
-		return kq_sock_ready(kn, sock, mask, out);
-
 	if (S_ISFIFO(inode->i_mode) && file->private_data &&
 	    (kn->filter == EVFILT_READ || kn->filter == EVFILT_WRITE))
 		return kq_pipe_ready(kn, file->private_data, mask, out);
+
+	sock = sock_from_file(file);
+	if (sock)
+		return kq_sock_ready(kn, sock, mask, out);
 
 	if (kq_is_kqueue_file(file)) {
 		if (kn->filter != EVFILT_READ)

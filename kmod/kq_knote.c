@@ -317,23 +317,10 @@ bool kq_knote_queue_locked(struct knote *kn)
 	kn->status |= KN_QUEUED;
 	list_add_tail(&kn->alink, &kq->active);
 	kq->nactive++;
-	wake_up(&kq->wq);
+	/* pairs with prepare_to_wait() in kq_wait(): as epoll, no wq lock */
+	if (wq_has_sleeper(&kq->wq))
+		wake_up(&kq->wq);
 	return true;
-}
-
-void kq_knote_dequeue_locked(struct knote *kn)
-{
-	lockdep_assert_held(&kn->kq->lock);
-	if (kn->status & KN_PARKED) {
-		list_del_init(&kn->alink);
-		kn->status &= ~KN_PARKED;
-		return;
-	}
-	if (!(kn->status & KN_QUEUED))
-		return;
-	list_del_init(&kn->alink);
-	kn->status &= ~KN_QUEUED;
-	kn->kq->nactive--;
 }
 
 /*
@@ -477,18 +464,6 @@ void kq_drop_file_knotes(struct kq *kq, struct files_struct *files,
 				  hnode)
 		if (kn->file == file && !kq_knote_fd_current(kn, files))
 			kq_knote_drop(kn);
-}
-
-/* A descriptor knote's ident still names its file in @files. */
-bool kq_knote_fd_current(struct knote *kn, struct files_struct *files)
-{
-	struct file *now;
-
-	rcu_read_lock();
-	now = kn->ident < INT_MAX ? files_lookup_fd_raw(files, kn->ident) :
-				    NULL;
-	rcu_read_unlock();
-	return now == kn->file;
 }
 
 /*

@@ -92,6 +92,25 @@ static inline int kq_record_read(const u8 __user *slot, unsigned int size,
 	return 0;
 }
 
+/* The common record: six stores in one user access window. */
+static inline int kq_record_write_kevent(struct kq_kevent __user *u,
+					 const struct kq_kev *kev)
+{
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_put_user(kev->ident, &u->ident, efault);
+	unsafe_put_user(kev->filter, &u->filter, efault);
+	unsafe_put_user(kev->flags, &u->flags, efault);
+	unsafe_put_user(kev->fflags, &u->fflags, efault);
+	unsafe_put_user(kev->data, &u->data, efault);
+	unsafe_put_user(kev->udata, &u->udata, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 static inline int kq_record_write(u8 __user *slot, unsigned int size,
 				  const struct kq_kev *kev)
 {
@@ -101,6 +120,8 @@ static inline int kq_record_write(u8 __user *slot, unsigned int size,
 		.data = kev->data, .udata = kev->udata,
 	};
 
+	if (size == KQ_RECORD_KEVENT)
+		return kq_record_write_kevent((void __user *)slot, kev);
 	if (size == KQ_RECORD_KEVENT32) {
 		/* as an i386 BSD kernel: data is an intptr_t, it truncates */
 		struct kq_kevent32 r32 = {
@@ -123,8 +144,6 @@ static inline int kq_record_write(u8 __user *slot, unsigned int size,
 		return copy_to_user(slot, &r, sizeof(r)) ? -EFAULT : 0;
 	}
 	/* constant sizes: no usercopy check of the stack object per record */
-	if (size == KQ_RECORD_KEVENT)
-		return copy_to_user(slot, &rec, KQ_RECORD_KEVENT) ? -EFAULT : 0;
 	memcpy(rec.ext, kev->ext, sizeof(rec.ext));
 	if (size == KQ_RECORD_KEVENT64_S)
 		return copy_to_user(slot, &rec, KQ_RECORD_KEVENT64_S) ?
