@@ -319,16 +319,23 @@ fallback:
 	kq_owner_put(o);
 }
 
+/*
+ * Most closers own no kqueue: their bucket is empty, and the hook returns
+ * without RCU and without a call.
+ */
+static __always_inline bool kq_close_may_own(struct files_struct *files)
+{
+	return !hlist_empty(&kq_owners[hash_min((unsigned long)files,
+						HASH_BITS(kq_owners))]);
+}
+
 /* filp_flush(file, files) or filp_close(): decide and defer, nothing else. */
 static void notrace kq_close_seen(struct file *file, struct files_struct *files)
 {
 	struct kq_owner *o;
 
-	if (likely(!atomic_read(&kq_nr_owners)) || !files || !file)
-		return;
-	/* most closers own no kqueue: their bucket is empty, no RCU needed */
-	if (hlist_empty(&kq_owners[hash_min((unsigned long)files,
-					    HASH_BITS(kq_owners))]))
+	if (likely(!atomic_read(&kq_nr_owners)) || !files || !file ||
+	    !kq_close_may_own(files))
 		return;
 	o = kq_owner_get(files);
 	if (!o)
@@ -349,8 +356,13 @@ static void notrace kq_close_ftrace(unsigned long ip, unsigned long parent_ip,
 				    struct ftrace_ops *op,
 				    struct ftrace_regs *fregs)
 {
+	struct files_struct *files;
+
+	files = (struct files_struct *)ftrace_regs_get_argument(fregs, 1);
+	if (likely(!kq_close_may_own(files)))
+		return;
 	kq_close_seen((struct file *)ftrace_regs_get_argument(fregs, 0),
-		      (struct files_struct *)ftrace_regs_get_argument(fregs, 1));
+		      files);
 }
 
 static int kq_close_probe(struct kprobe *p, struct pt_regs *regs)
