@@ -472,7 +472,8 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 	list_splice(&txlist, &kq->active);
 	list_splice_tail(&requeue, &kq->active);
 	kq_scan_end_locked(kq);
-	if (!list_empty(&kq->active))
+	/* others waiting on this kqueue see the requeued (level) knotes */
+	if (!list_empty(&kq->active) && wq_has_sleeper(&kq->wq))
 		wake_up(&kq->wq);
 	spin_unlock_irq(&kq->lock);
 	for (i = 0; i < ndrop; i++)
