@@ -55,11 +55,38 @@ static inline int kq_record_read_qos(const u8 __user *slot, struct kq_kev *kev)
 	return 0;
 }
 
+/* The common record: six loads in one user access window. */
+static inline int kq_record_read_kevent(const struct kq_kevent __user *u,
+					struct kq_kev *kev)
+{
+	struct kq_kevent r;
+
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(r.ident, &u->ident, efault);
+	unsafe_get_user(r.filter, &u->filter, efault);
+	unsafe_get_user(r.flags, &u->flags, efault);
+	unsafe_get_user(r.fflags, &u->fflags, efault);
+	unsafe_get_user(r.data, &u->data, efault);
+	unsafe_get_user(r.udata, &u->udata, efault);
+	user_access_end();
+	*kev = (struct kq_kev){
+		.ident = r.ident, .filter = r.filter, .flags = r.flags,
+		.fflags = r.fflags, .data = r.data, .udata = r.udata,
+	};
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 static inline int kq_record_read(const u8 __user *slot, unsigned int size,
 				 struct kq_kev *kev)
 {
 	struct kq_kevent64 rec = {};
 
+	if (size == KQ_RECORD_KEVENT)
+		return kq_record_read_kevent((const void __user *)slot, kev);
 	if (size == KQ_RECORD_KEVENT32) {
 		struct kq_kevent32 r32;
 
@@ -73,10 +100,6 @@ static inline int kq_record_read(const u8 __user *slot, unsigned int size,
 		};
 	} else if (size == KQ_RECORD_KEVENT_QOS) {
 		return kq_record_read_qos(slot, kev);
-	} else if (size == KQ_RECORD_KEVENT) {
-		/* 32, 48 and 64 bytes: prefixes of struct kq_kevent64 */
-		if (copy_from_user(&rec, slot, KQ_RECORD_KEVENT))
-			return -EFAULT;
 	} else if (size == KQ_RECORD_KEVENT64_S) {
 		if (copy_from_user(&rec, slot, KQ_RECORD_KEVENT64_S))
 			return -EFAULT;
