@@ -100,15 +100,17 @@ static void kq_set_disabled(struct knote *kn, bool disable)
 	kq_queue_if_active(kn);
 }
 
+/* A new knote; it takes the caller's reference to *file (then NULL). */
 static int kq_add(struct kq *kq, const struct kq_kev *kev,
-		  const struct kq_filter *fop, struct file *file)
+		  const struct kq_filter *fop, struct file **file)
 {
 	struct knote *kn;
 	int err;
 
-	kn = kq_knote_alloc(kq, kev, fop, file);
+	kn = kq_knote_alloc(kq, kev, fop, *file);
 	if (!kn)
 		return -ENOMEM;
+	*file = NULL;
 	/* before attach: from then on callbacks touch the status */
 	if (kev->flags & EV_DISABLE)
 		kn->status |= KN_DISABLED;
@@ -195,6 +197,23 @@ static int kq_modify(struct knote *kn, const struct kq_kev *kev)
 	return 0;
 }
 
+/*
+ * The file at @fd without a reference, as fget() would find it: only
+ * compared with the knotes' own, never used.  A sched-RCU reader keeps
+ * the table and the file's memory (freed after a grace period) in place.
+ */
+static struct file *kq_fd_peek(unsigned int fd)
+{
+	struct file *file;
+
+	rcu_read_lock_sched();
+	file = files_lookup_fd_raw(current->files, fd);
+	if (file && (file->f_mode & FMODE_PATH))
+		file = NULL;
+	rcu_read_unlock_sched();
+	return file;
+}
+
 /* Apply one change; kq->mtx held. */
 static int kq_register(struct kq *kq, const struct kq_kev *kev)
 {
@@ -218,7 +237,9 @@ static int kq_register(struct kq *kq, const struct kq_kev *kev)
 	if (fop->isfd) {
 		if (kev->ident > INT_MAX)
 			return -EBADF;
-		file = fget(kev->ident);
+		/* a reference only for a knote that may be made */
+		file = (kev->flags & EV_ADD) ? fget(kev->ident) :
+					       kq_fd_peek(kev->ident);
 		if (!file)
 			return -EBADF;
 	}
@@ -226,7 +247,7 @@ static int kq_register(struct kq *kq, const struct kq_kev *kev)
 	kn = kq_knote_find(kq, kev->filter, kev->ident, file, kev->flags,
 			   kev->udata);
 	if (!kn) {
-		err = (kev->flags & EV_ADD) ? kq_add(kq, kev, fop, file) :
+		err = (kev->flags & EV_ADD) ? kq_add(kq, kev, fop, &file) :
 					      -ENOENT;
 		goto out;
 	}
@@ -240,7 +261,7 @@ static int kq_register(struct kq *kq, const struct kq_kev *kev)
 	}
 	err = kq_modify(kn, kev);
 out:
-	if (file)
+	if (file && (kev->flags & EV_ADD))
 		fput(file);
 	return err;
 }

@@ -193,8 +193,7 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 	kn->flags = kev->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH |
 				  EV_RECEIPT | EV_UDATA_SPECIFIC);
 	INIT_LIST_HEAD(&kn->alink);
-	if (file)
-		kn->file = get_file(file);
+	kn->file = file;	/* the caller's reference, now the knote's */
 	atomic_inc(&kq_live_knotes);
 	return kn;
 }

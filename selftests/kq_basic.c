@@ -739,6 +739,15 @@ TEST(invalid_ident_ebadf)
 	KQ_CHANGE_ERR(kq, EBADF, fd, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_ERR(kq, EBADF, fd, EVFILT_WRITE, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_ERR(kq, EBADF, 100000, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	/* without EV_ADD too: the descriptor is looked at before the knote */
+	KQ_CHANGE_ERR(kq, EBADF, fd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_ERR(kq, EBADF, fd, EVFILT_READ, EV_ENABLE, 0, 0, NULL);
+	/* an O_PATH descriptor is no descriptor to poll (fget()'s rule) */
+	fd = open("/dev/null", O_PATH);
+	ASSERT_LE(0, fd);
+	KQ_CHANGE_ERR(kq, EBADF, fd, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_ERR(kq, EBADF, fd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	close(fd);
 	close(kq);
 }
 
