@@ -310,21 +310,29 @@ static inline void kq_knote_dequeue_locked(struct knote *kn)
 }
 
 /*
- * A descriptor knote's ident still names its file in @files.  Only the
- * pointers are compared: a sched-RCU reader (no call out) keeps the
- * descriptor table, which is freed after a grace period, in place.
+ * The file at @fd in @files as fget() would find it (not O_PATH), but
+ * without a reference: only for comparing with the knotes' own.  A
+ * sched-RCU reader (no call out) keeps the table and the file's memory,
+ * both freed after a grace period, in place.
  */
+static inline struct file *kq_fd_peek(struct files_struct *files,
+				      unsigned int fd)
+{
+	struct file *file;
+
+	rcu_read_lock_sched();
+	file = files_lookup_fd_raw(files, fd);
+	if (file && (file->f_mode & FMODE_PATH))
+		file = NULL;
+	rcu_read_unlock_sched();
+	return file;
+}
+
+/* A descriptor knote's ident still names its file in @files. */
 static inline bool kq_knote_fd_current(struct knote *kn,
 				       struct files_struct *files)
 {
-	struct file *now;
-
-	if (kn->ident >= INT_MAX)
-		return false;
-	rcu_read_lock_sched();
-	now = files_lookup_fd_raw(files, kn->ident);
-	rcu_read_unlock_sched();
-	return now == kn->file;
+	return kn->ident < INT_MAX && kq_fd_peek(files, kn->ident) == kn->file;
 }
 
 /* kq_kevent.c */

@@ -197,23 +197,6 @@ static int kq_modify(struct knote *kn, const struct kq_kev *kev)
 	return 0;
 }
 
-/*
- * The file at @fd without a reference, as fget() would find it: only
- * compared with the knotes' own, never used.  A sched-RCU reader keeps
- * the table and the file's memory (freed after a grace period) in place.
- */
-static struct file *kq_fd_peek(unsigned int fd)
-{
-	struct file *file;
-
-	rcu_read_lock_sched();
-	file = files_lookup_fd_raw(current->files, fd);
-	if (file && (file->f_mode & FMODE_PATH))
-		file = NULL;
-	rcu_read_unlock_sched();
-	return file;
-}
-
 /* Apply one change; kq->mtx held. */
 static int kq_register(struct kq *kq, const struct kq_kev *kev)
 {
@@ -238,8 +221,8 @@ static int kq_register(struct kq *kq, const struct kq_kev *kev)
 		if (kev->ident > INT_MAX)
 			return -EBADF;
 		/* a reference only for a knote that may be made */
-		file = (kev->flags & EV_ADD) ? fget(kev->ident) :
-					       kq_fd_peek(kev->ident);
+		file = (kev->flags & EV_ADD) ?
+		       fget(kev->ident) : kq_fd_peek(current->files, kev->ident);
 		if (!file)
 			return -EBADF;
 	}
