@@ -8,6 +8,9 @@
  *                    udata) with EV_UDATA_SPECIFIC; fd knotes hold a file ref
  *   struct kq_owner  one per files_struct that opened a kqueue: lets a
  *                    close() find the kqueues whose knotes must go
+ *   struct kq_hub    one per (kq, watched object: a process, an inode):
+ *                    the object's hooks mark it and queue it once, and the
+ *                    owner's kevent() fans it out to its knotes
  *
  * Lock order (outermost first); the rules live here because kq_knote.c,
  * kq_kevent.c and kq_close.c all take these locks:
@@ -52,17 +55,18 @@ struct knote;
 struct kq_nest_link;
 struct kq_fsmark;
 struct tracepoint;
-struct kq_proc;
 struct kq_uacct;
 struct kq_watch_entry;
+struct kq_sigwatch;
+struct kq_pwatch;
 
 struct kq {
 	struct mutex mtx;		/* knote table, scans: see above */
 	spinlock_t lock;		/* active queue, status: see above */
 	struct list_head active;	/* queued knotes, under lock */
 	struct list_head parked;	/* knotes no wakeup will reach, under lock */
-	struct hlist_head newborn;	/* NOTE_TRACK children, under lock */
-	unsigned int nactive;		/* length of active, under lock */
+	struct list_head hubq;		/* kq_hub.qlink, under lock */
+	unsigned int nactive;		/* active and hubq lengths, under lock */
 	unsigned int scan_seq;		/* odd while a scan holds knotes */
 	wait_queue_head_t wq;		/* threads in kevent() */
 	wait_queue_head_t poll_wait;	/* pollers of this kqueue */
@@ -77,6 +81,7 @@ struct kq {
 	struct kq_uacct *uacct;		/* the opener: knotes are charged */
 	struct file *file;
 	bool closing;			/* set once at release, under lock */
+	struct rcu_head rcu;		/* probes may touch kq->lock late */
 	bool orphaned;			/* owner's file table is gone */
 
 	struct list_head watching;	/* kq_nest_link.watching_link */
@@ -86,13 +91,31 @@ struct kq {
 	int nest_val;			/* that walk's result for it */
 };
 
+/*
+ * Who pays for an event: an object many knotes watch (a process, an
+ * inode) carries one hook per kqueue, not one per knote.  The hook runs
+ * in the system call of whoever causes the event (a kill(), a fork, a
+ * read of the file): it records the event in the hub and queues the hub,
+ * a constant cost.  The walk over the hub's knotes, whose length the
+ * kqueue's owner chose, runs in the owner's next kevent(), under kq->mtx
+ * with interrupts on (kq_hubs_fanout).  A queued hub counts in nactive,
+ * so kevent(), poll and nested kqueues see it as pending.
+ */
+struct kq_hub {
+	struct kq *kq;
+	struct list_head qlink;		/* kq->hubq; empty: not queued */
+	bool dead;			/* hooks going: never queued again */
+	/* kq->mtx held, hub off the queue: hand its events to its knotes */
+	void (*fanout)(struct kq_hub *hub);
+	struct rcu_head rcu;		/* hooks found under RCU free it late */
+};
+
 /* knote status bits, under kq->lock */
 #define KN_ACTIVE	0x01	/* condition may hold: evaluate at harvest */
 #define KN_QUEUED	0x02	/* on kq->active or a scan's private list */
 #define KN_DISABLED	0x04	/* EV_DISABLE or EV_DISPATCH after delivery */
 #define KN_DETACHED	0x08	/* being freed: callbacks must not queue */
 #define KN_PARKED	0x10	/* on kq->parked: re-checked at each kevent() */
-#define KN_NEWBORN	0x20	/* on kq->newborn (hnode), not yet in the table */
 #define KN_DEFERDELETE	0x40	/* EV_DISPATCH2: deleted once enabled again */
 
 /*
@@ -167,11 +190,17 @@ struct knote {
 			bool triggered;
 		} user;
 		struct {
-			struct kq_proc *ps;
+			struct list_head link;	/* pw->knotes */
+			struct kq_pwatch *pw;	/* the watched process */
+			u32 fflags;		/* pending, under kq->lock */
+			pid_t ppid;		/* NOTE_CHILD: the parent */
+			bool exited;		/* told by the fan-out */
+			bool reaped;
+			bool darwin;		/* kevent64(), kevent_qos() */
 		} proc;
 		struct {
-			struct hlist_node link;	/* e->links */
-			struct kq_watch_entry *e; /* the watched process */
+			struct list_head link;	/* sw->knotes */
+			struct kq_sigwatch *sw;	/* the watched process */
 			u64 count;
 		} sig;
 	};
@@ -267,6 +296,20 @@ static inline bool kq_surely_empty(struct kq *kq)
 	return empty && READ_ONCE(kq->scan_seq) == seq;
 }
 
+/* kq_hub.c */
+void kq_hub_init(struct kq_hub *hub, struct kq *kq,
+		 void (*fanout)(struct kq_hub *hub));
+bool kq_hub_queue_locked(struct kq_hub *hub);
+void kq_hub_retire_locked(struct kq_hub *hub);
+void kq_hub_retire(struct kq_hub *hub);
+void kq_hub_flush(struct kq_hub *hub);
+void kq_hubs_fanout(struct kq *kq);
+
+static inline bool kq_hubs_queued(struct kq *kq)
+{
+	return !list_empty(&kq->hubq);
+}
+
 /* kq_knote.c */
 int kq_table_init(struct kq *kq);
 void kq_table_free(struct kq *kq);
@@ -281,9 +324,6 @@ void kq_knote_activate(struct knote *kn);
 void kq_knote_activate_from(struct knote *kn, bool deferred);
 bool kq_knote_queue_locked(struct knote *kn);
 void kq_knote_free(struct knote *kn);
-struct knote *kq_knote_alloc_atomic(struct kq *kq, const struct knote *like);
-void kq_knote_newborn_locked(struct knote *kn);
-void kq_adopt_newborns(struct kq *kq);
 int kq_knote_cache_init(void);
 void kq_knote_cache_exit(void);
 void kq_knote_park(struct knote *kn);
@@ -380,14 +420,14 @@ void kq_proc_exit(void);
 struct kq_watch_entry {
 	struct rhash_head node;
 	unsigned long key;
-	spinlock_t lock;		/* links; irq-safe */
-	struct hlist_head links;
+	spinlock_t lock;		/* links, dead; irq-safe */
+	struct hlist_head links;	/* one per kqueue (hub) */
+	bool dead;			/* lost its last link: being removed */
 	struct rcu_head rcu;
 };
 
 struct kq_watchtab {
 	struct rhashtable ht;
-	struct mutex mutex;		/* creates and removes entries */
 	atomic_t nentries;		/* 0: the probe returns at once */
 	void (*hold)(unsigned long key);	/* a new entry's key */
 	void (*release)(unsigned long key);	/* a removed entry's key */
@@ -399,7 +439,7 @@ struct kq_watch_entry *kq_watchtab_lookup(struct kq_watchtab *t,
 					  unsigned long key);
 struct kq_watch_entry *kq_watchtab_add(struct kq_watchtab *t,
 				       unsigned long key,
-				       struct hlist_node *link);
+				       struct hlist_node *link, gfp_t gfp);
 void kq_watchtab_del(struct kq_watchtab *t, struct kq_watch_entry *e,
 		     struct hlist_node *link);
 
@@ -416,7 +456,7 @@ struct kq_reap_link {
 
 int kq_reap_watch(struct kq_reap_link *l, struct pid *pid);
 void kq_reap_unwatch(struct kq_reap_link *l);
-void kq_proc_reaped(struct kq_reap_link *l);	/* kq_proc.c; atomic */
+void kq_proc_reaped(struct kq_reap_link *l);	/* kq_pwatch.c; atomic */
 int kq_reap_init(void);
 void kq_reap_exit(void);
 

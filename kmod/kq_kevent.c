@@ -280,8 +280,9 @@ static int kq_apply_changes_locked(const struct kq_call *c, int *nevents)
 				continue;
 			}
 		} else {
-			if (!hlist_empty(&c->kq->newborn))
-				kq_adopt_newborns(c->kq);
+			/* NOTE_TRACK's children are made by the fan-out */
+			if (kev.filter == EVFILT_PROC && kq_hubs_queued(c->kq))
+				kq_hubs_fanout(c->kq);
 			err = kq_register(c->kq, &kev);
 		}
 		if (!err && !(kev.flags & EV_RECEIPT))
@@ -438,8 +439,8 @@ static int kq_harvest(const struct kq_call *c, int first, int max)
 	LIST_HEAD(requeue);
 	int n = 0, err = 0, nb = 0, ndrop, i;
 
-	if (!hlist_empty(&kq->newborn))
-		kq_adopt_newborns(kq);
+	if (kq_hubs_queued(kq))
+		kq_hubs_fanout(kq);
 	spin_lock_irq(&kq->lock);
 	kq_scan_begin_locked(kq);
 	list_splice_init(&kq->active, &txlist);

@@ -24,6 +24,11 @@
  * filters (kn->fd, or kn->proc for a pidfd), timers (kn->timer, with its
  * struct hrtimer), the others (kn->user, kn->proc, kn->sig).
  */
+/* kn->user, kn->proc, kn->sig: as long as the longest */
+#define KQ_KNOTE_OTHER_SIZE	max3(offsetofend(struct knote, user),	\
+				     offsetofend(struct knote, proc),	\
+				     offsetofend(struct knote, sig))
+
 static struct kmem_cache *kq_knote_fd_cache, *kq_knote_timer_cache,
 			 *kq_knote_cache;
 
@@ -35,8 +40,7 @@ int kq_knote_cache_init(void)
 	kq_knote_timer_cache = kmem_cache_create("kq_knote_timer",
 						 sizeof(struct knote), 0,
 						 SLAB_ACCOUNT, NULL);
-	kq_knote_cache = kmem_cache_create("kq_knote",
-					   offsetofend(struct knote, sig),
+	kq_knote_cache = kmem_cache_create("kq_knote", KQ_KNOTE_OTHER_SIZE,
 					   0, SLAB_ACCOUNT, NULL);
 	if (kq_knote_fd_cache && kq_knote_timer_cache && kq_knote_cache)
 		return 0;
@@ -55,10 +59,6 @@ static struct kmem_cache *kq_knote_cache_of(const struct kq_filter *fop)
 {
 	BUILD_BUG_ON(offsetofend(struct knote, proc) >
 		     offsetofend(struct knote, fd));
-	BUILD_BUG_ON(offsetofend(struct knote, user) >
-		     offsetofend(struct knote, sig) ||
-		     offsetofend(struct knote, proc) >
-		     offsetofend(struct knote, sig));
 	if (fop->isfd)
 		return kq_knote_fd_cache;
 	if (fop == &kq_filter_timer)
@@ -198,84 +198,6 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 	return kn;
 }
 
-/*
- * A knote like @like for a NOTE_TRACK child, from atomic context: no file,
- * not attached yet.
- */
-struct knote *kq_knote_alloc_atomic(struct kq *kq, const struct knote *like)
-{
-	struct knote *kn;
-
-	if (!kq_uacct_charge(kq->uacct))
-		return NULL;
-	kn = kmem_cache_zalloc(kq_knote_cache_of(like->fop),
-			       GFP_ATOMIC | __GFP_ACCOUNT);
-	if (!kn) {
-		kq_uacct_uncharge(kq->uacct);
-		return NULL;
-	}
-	if (like->x && kq_knote_set_ext(kn, like->x->ext, like->x->qos,
-					GFP_ATOMIC | __GFP_ACCOUNT)) {
-		kmem_cache_free(kq_knote_cache_of(like->fop), kn);
-		kq_uacct_uncharge(kq->uacct);
-		return NULL;
-	}
-	kn->kq = kq;
-	kn->fop = like->fop;
-	kn->filter = like->filter;
-	kn->flags = like->flags & ~EV_ONESHOT;
-	kn->sfflags = like->sfflags;
-	kn->udata = like->udata;
-	INIT_LIST_HEAD(&kn->alink);
-	atomic_inc(&kq_live_knotes);
-	return kn;
-}
-
-/* Park a knote made in atomic context until kq->mtx is taken. */
-void kq_knote_newborn_locked(struct knote *kn)
-{
-	lockdep_assert_held(&kn->kq->lock);
-	kn->status |= KN_NEWBORN;
-	hlist_add_head(&kn->hnode, &kn->kq->newborn);
-}
-
-/* A newborn never inserted: detach it like any knote, but not from the table. */
-static void kq_newborn_discard(struct knote *kn)
-{
-	spin_lock_irq(&kn->kq->lock);
-	kn->status |= KN_DETACHED;
-	kq_knote_dequeue_locked(kn);
-	spin_unlock_irq(&kn->kq->lock);
-	kn->fop->detach(kn);
-	kq_knote_free(kn);
-}
-
-/* Put the newborns in the table; kq->mtx held. */
-void kq_adopt_newborns(struct kq *kq)
-{
-	struct knote *kn;
-
-	for (;;) {
-		spin_lock_irq(&kq->lock);
-		kn = hlist_empty(&kq->newborn) ? NULL :
-		     hlist_entry(kq->newborn.first, struct knote, hnode);
-		if (kn) {
-			hlist_del_init(&kn->hnode);
-			kn->status &= ~KN_NEWBORN;
-		}
-		spin_unlock_irq(&kq->lock);
-		if (!kn)
-			break;
-		if (kq_knote_find(kq, kn->filter, kn->ident, NULL, kn->flags,
-				  kn->udata)) {
-			/* a reused pid already watched: keep the older knote */
-			kq_newborn_discard(kn);
-			continue;
-		}
-		kq_knote_insert(kq, kn);
-	}
-}
-
 /* Free a knote that was never attached or inserted. */
 void kq_knote_free(struct knote *kn)
 {
@@ -410,26 +332,17 @@ void kq_knote_drop(struct knote *kn)
 {
 	struct kq *kq = kn->kq;
 
-	bool newborn;
-
 	lockdep_assert_held(&kq->mtx);
 	spin_lock_irq(&kq->lock);
 	kn->status |= KN_DETACHED;
 	kq_knote_dequeue_locked(kn);
-	newborn = kn->status & KN_NEWBORN;
-	if (newborn) {
-		hlist_del_init(&kn->hnode);
-		kn->status &= ~KN_NEWBORN;
-	}
 	spin_unlock_irq(&kq->lock);
 
 	kn->fop->detach(kn);
 	if (kn->nest)
 		kq_nest_detach(kn);
-	if (!newborn) {
-		hlist_del(&kn->hnode);
-		kq->nknotes--;
-	}
+	hlist_del(&kn->hnode);
+	kq->nknotes--;
 	if (kn->file)
 		kq_owner_fd_knote(kq, -1);
 	kq_knote_free(kn);

@@ -45,7 +45,7 @@ static int kq_open(struct inode *inode, struct file *file)
 	spin_lock_init(&kq->lock);
 	INIT_LIST_HEAD(&kq->active);
 	INIT_LIST_HEAD(&kq->parked);
-	INIT_HLIST_HEAD(&kq->newborn);
+	INIT_LIST_HEAD(&kq->hubq);
 	init_waitqueue_head(&kq->wq);
 	init_waitqueue_head(&kq->poll_wait);
 	init_irq_work(&kq->poll_work, kq_poll_work_fn);
@@ -122,7 +122,6 @@ static int kq_release(struct inode *inode, struct file *file)
 	wake_up_all(&kq->wq);
 
 	mutex_lock(&kq->mtx);
-	kq_adopt_newborns(kq);
 	kq_knote_drop_all(kq, false);
 	mutex_unlock(&kq->mtx);
 	/* last: dropping descriptor knotes still counts them in the owner */
@@ -130,7 +129,8 @@ static int kq_release(struct inode *inode, struct file *file)
 	irq_work_sync(&kq->poll_work);
 	kq_table_free(kq);
 	kq_uacct_put(kq->uacct);
-	kfree(kq);
+	/* a process probe walking under RCU may still take kq->lock */
+	kfree_rcu(kq, rcu);
 	atomic_dec(&kq_live_kqueues);
 	return 0;
 }

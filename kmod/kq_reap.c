@@ -54,7 +54,8 @@ int kq_reap_watch(struct kq_reap_link *l, struct pid *pid)
 
 	if (!kq_reap_tp)
 		return -EINVAL;	/* no tracepoint on this kernel */
-	e = kq_watchtab_add(&kq_reap_tab, pid_nr(pid), &l->node);
+	e = kq_watchtab_add(&kq_reap_tab, pid_nr(pid), &l->node,
+			    GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	l->entry = e;

@@ -1,16 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Watches found from a tracepoint probe by a key (a process): EVFILT_SIGNAL
- * (kq_signal.c, by struct pid) and NOTE_REAP (kq_reap.c, by pid number).
+ * Watches found from a tracepoint probe by a key (a process): EVFILT_PROC
+ * (kq_pwatch.c) and EVFILT_SIGNAL (kq_signal.c) by struct pid, NOTE_REAP
+ * (kq_reap.c) by pid number.
  *
  * Every signal or task in the system passes through those probes, so what
  * they cost must not depend on anybody else's knotes: one entry per key
  * in an rhashtable (RCU lookup, no lock, resized to keep chains short),
- * each with its own lock and list of links.  A key nobody watches costs
- * one lookup; with no entry at all, one atomic read.
+ * each with its own lock and list of links, one link per kqueue (a hub,
+ * kq.h), never one per knote.  A key nobody watches costs one lookup;
+ * with no entry at all, one atomic read.
  *
- * Lock order: kq->mtx, t->mutex (creates and removes entries), e->lock
- * (its links; irq-safe, taken by probes), kq->lock.
+ * Links are added and removed under the entry's lock, and RCU lists:
+ * a probe may walk them under the lock or under RCU alone (kq_pwatch.c),
+ * and then must free what it finds after a grace period.
+ *
+ * No table-wide lock: a fork probe adds links too (NOTE_TRACK).  An entry
+ * losing its last link is marked dead under its lock and then removed;
+ * an adder that finds a dead entry helps remove it and looks again.  The
+ * table's own bucket locks disable only bottom halves on 6.1, so nothing
+ * here calls into it with interrupts off.
+ *
+ * Lock order: e->lock (irq-safe, taken by probes), kq->lock.
  */
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -25,7 +36,6 @@ static const struct rhashtable_params kq_watch_params = {
 
 int kq_watchtab_init(struct kq_watchtab *t)
 {
-	mutex_init(&t->mutex);
 	atomic_set(&t->nentries, 0);
 	return rhashtable_init(&t->ht, &kq_watch_params);
 }
@@ -44,69 +54,95 @@ struct kq_watch_entry *kq_watchtab_lookup(struct kq_watchtab *t,
 	return rhashtable_lookup(&t->ht, &key, kq_watch_params);
 }
 
-/* t->mutex held. */
-static struct kq_watch_entry *kq_watchtab_get(struct kq_watchtab *t,
-					      unsigned long key)
+static struct kq_watch_entry *kq_watch_entry_new(struct kq_watchtab *t,
+						 unsigned long key, gfp_t gfp)
 {
-	struct kq_watch_entry *e;
-	int err;
+	struct kq_watch_entry *e = kzalloc(sizeof(*e), gfp);
 
-	e = rhashtable_lookup_fast(&t->ht, &key, kq_watch_params);
-	if (e)
-		return e;
-	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
-		return ERR_PTR(-ENOMEM);
+		return NULL;
 	e->key = key;
 	spin_lock_init(&e->lock);
 	INIT_HLIST_HEAD(&e->links);
-	err = rhashtable_insert_fast(&t->ht, &e->node, kq_watch_params);
-	if (err) {
-		kfree(e);
-		return ERR_PTR(err);
-	}
 	if (t->hold)
 		t->hold(key);
-	atomic_inc(&t->nentries);
 	return e;
 }
 
-/* Link @link under @key; may sleep.  The entry, or an ERR_PTR. */
+static void kq_watch_entry_discard(struct kq_watchtab *t,
+				   struct kq_watch_entry *e)
+{
+	if (t->release)
+		t->release(e->key);
+	kfree(e);
+}
+
+/*
+ * Link @link under @key.  With @gfp atomic, callable from a probe with
+ * interrupts on.  The entry, or an ERR_PTR.
+ */
 struct kq_watch_entry *kq_watchtab_add(struct kq_watchtab *t,
 				       unsigned long key,
-				       struct hlist_node *link)
+				       struct hlist_node *link, gfp_t gfp)
 {
-	struct kq_watch_entry *e;
+	struct kq_watch_entry *e, *fresh;
+	unsigned long flags;
 
-	mutex_lock(&t->mutex);
-	e = kq_watchtab_get(t, key);
-	if (!IS_ERR(e)) {
-		spin_lock_irq(&e->lock);
-		hlist_add_head(link, &e->links);
-		spin_unlock_irq(&e->lock);
+	/* allocated first: nothing below may sleep */
+	fresh = kq_watch_entry_new(t, key, gfp);
+	if (!fresh)
+		return ERR_PTR(-ENOMEM);
+	rcu_read_lock();
+	for (;;) {
+		e = rhashtable_lookup(&t->ht, &key, kq_watch_params);
+		if (!e) {
+			e = rhashtable_lookup_get_insert_fast(&t->ht,
+							      &fresh->node,
+							      kq_watch_params);
+			if (IS_ERR(e))
+				break;
+			if (!e) {
+				e = fresh;
+				fresh = NULL;
+				atomic_inc(&t->nentries);
+			}
+		}
+		spin_lock_irqsave(&e->lock, flags);
+		if (!e->dead) {
+			hlist_add_head_rcu(link, &e->links);
+			spin_unlock_irqrestore(&e->lock, flags);
+			break;
+		}
+		spin_unlock_irqrestore(&e->lock, flags);
+		/* its last link went: take it out for its remover, again */
+		rhashtable_remove_fast(&t->ht, &e->node, kq_watch_params);
 	}
-	mutex_unlock(&t->mutex);
+	rcu_read_unlock();
+	if (fresh)
+		kq_watch_entry_discard(t, fresh);
 	return e;
 }
 
-/* Unlink @link from @e, and remove @e with its last link; may sleep. */
+/* Unlink @link from @e, and remove @e with its last link; irqs on. */
 void kq_watchtab_del(struct kq_watchtab *t, struct kq_watch_entry *e,
 		     struct hlist_node *link)
 {
+	unsigned long flags;
 	bool last;
 
-	mutex_lock(&t->mutex);
-	spin_lock_irq(&e->lock);
-	hlist_del(link);
+	spin_lock_irqsave(&e->lock, flags);
+	hlist_del_rcu(link);
 	last = hlist_empty(&e->links);
-	spin_unlock_irq(&e->lock);
-	if (last) {
-		rhashtable_remove_fast(&t->ht, &e->node, kq_watch_params);
-		atomic_dec(&t->nentries);
-		/* lookups compare the key only: it may be released now */
-		if (t->release)
-			t->release(e->key);
-		kfree_rcu(e, rcu);
-	}
-	mutex_unlock(&t->mutex);
+	if (last)
+		e->dead = true;
+	spin_unlock_irqrestore(&e->lock, flags);
+	if (!last)
+		return;
+	/* an adder may have taken it out already: -ENOENT then */
+	rhashtable_remove_fast(&t->ht, &e->node, kq_watch_params);
+	atomic_dec(&t->nentries);
+	/* lookups compare the key only: it may be released now */
+	if (t->release)
+		t->release(e->key);
+	kfree_rcu(e, rcu);
 }
