@@ -154,8 +154,11 @@ vm-shell: all
 # On a real machine: the module for the running kernel (or KVER) into its
 # updates/ directory, depmod, the udev rule and the boot-time load, then the
 # shim, its headers and kqstat (libkqueue-shim's install, PREFIX=/usr/local).
-# DESTDIR stages it all elsewhere (then depmod works on that tree).  The
-# module is not signed: with Secure Boot, sign it with your own MOK key.
+# The system group kqueue is made (not with DESTDIR) for the administrator's
+# choice of a 0660 /dev/kqueue (/etc/kqueue/restrict, packaging/60-kqueue.rules);
+# uninstall leaves it.  DESTDIR stages it all elsewhere (then depmod works on
+# that tree).  The module is not signed: with Secure Boot, sign it with your
+# own MOK key.
 INSTALL_KVER	= $(or $(KVER),$(shell uname -r))
 PREFIX		?= /usr/local
 install:
@@ -164,6 +167,7 @@ install:
 		INSTALL_MOD_DIR=updates $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
 		DEPMOD=true CONFIG_MODULE_SIG_ALL= modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(INSTALL_KVER)
+	$(if $(DESTDIR),,getent group kqueue >/dev/null || groupadd --system kqueue)
 	install -D -m 644 packaging/60-kqueue.rules $(DESTDIR)/etc/udev/rules.d/60-kqueue.rules
 	install -D -m 644 packaging/kqueue.conf $(DESTDIR)/etc/modules-load.d/kqueue.conf
 	$(MAKE) -C libkqueue-shim O=$(BUILD)/shim install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
