@@ -243,7 +243,7 @@ static bool kq_proc_tell(struct knote *kn, const struct kq_proc_news *n)
 	news = f != 0;
 	if ((n->exited || n->revoked) && !kn->proc.exited) {
 		kn->proc.exited = true;
-		if (n->exited && (kn->sfflags & NOTE_EXIT))
+		if (!n->revoked && (kn->sfflags & NOTE_EXIT))
 			kn->proc.fflags |= NOTE_EXIT;
 		news = true;
 	}
@@ -354,7 +354,10 @@ void kq_proc_fanout(struct kq_hub *hub)
 	kq_proc_update_interest(pw);
 	list_for_each_entry_safe(cpw, tmp, &children, sibling) {
 		list_del_init(&cpw->sibling);
-		kq_proc_adopt(pw, cpw);
+		if (n.revoked)
+			kq_pwatch_put(cpw);	/* the fork probe raced the exec */
+		else
+			kq_proc_adopt(pw, cpw);
 	}
 }
 

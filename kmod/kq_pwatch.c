@@ -184,7 +184,8 @@ static void kq_pwatch_exited(struct kq_pwatch *pw)
 	int status = kq_exit_status(pw->pid, &detail);
 
 	spin_lock_irqsave(&pw->hub.kq->lock, flags);
-	if (pw->exited) {
+	/* a watch the rule ended says nothing more, not even the status */
+	if (pw->exited || pw->revoked) {
 		spin_unlock_irqrestore(&pw->hub.kq->lock, flags);
 		return;
 	}
@@ -406,7 +407,8 @@ static void kq_pwatch_track(struct kq_pwatch *pw, struct task_struct *child)
 		}
 	}
 	spin_lock_irqsave(&kq->lock, flags);
-	if (pw->hub.dead || !cpw) {
+	/* the rule ended the watch at an exec: its children are not ours */
+	if (pw->hub.dead || pw->revoked || !cpw) {
 		if (cpw) {
 			spin_unlock_irqrestore(&kq->lock, flags);
 			kq_pwatch_unhook_free(cpw);

@@ -7,6 +7,9 @@
  * - EVFILT_PROCDESC on another user's process: EACCES, as EVFILT_PROC
  *   (pidfd_open(2) works on any visible pid); a second EV_ADD cannot widen
  *   it beyond NOTE_EXIT (FreeBSD), and it never tracks children.
+ * - EVFILT_PROC follows the kernel's rule for reading a process: a
+ *   same-user process that made itself non-dumpable cannot be watched
+ *   (its parent still can), and NOTE_TRACK stops at a set-uid exec.
  * - EVFILT_VNODE needs read permission on the file (inotify's rule): a
  *   write-only descriptor shows nothing of others' opens and reads.
  * - max_user_timers: one user's timers do not take another's.
@@ -19,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include "kq_util.h"
 #include "kq_child.h"
 #include "kq_own.h"
@@ -126,6 +130,156 @@ TEST(procdesc_readd_keeps_exit_only)
 	gate_close(&go);
 	close(pfd);
 	close(kq);
+}
+
+/* ------------------------------------------------------------------ */
+/* EVFILT_PROC: the rule for reading another process                   */
+
+/*
+ * uid 1000: a sibling that made itself non-dumpable (PR_SET_DUMPABLE 0,
+ * as ssh-agent does) cannot be watched, as ptrace and /proc refuse it; once
+ * dumpable again it can.  Its parent, uid 1000 too, may watch it anyway.
+ */
+TEST(proc_nondumpable_same_user_eacces)
+{
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int kq, go[2], done[2], st;
+		pid_t b, c;
+		char ch;
+
+		alarm(OWN_CHILD_ALARM);
+		CK(own_become(OWN_USER_A) == 0);
+		CK(pipe(go) == 0 && pipe(done) == 0);
+		b = fork();
+		CK(b >= 0);
+		if (b == 0) {
+			/* dumpable, then not, on each byte */
+			CK(prctl(PR_SET_DUMPABLE, 1) == 0);
+			CK(write(done[1], "d", 1) == 1);
+			CK(read(go[0], &ch, 1) == 1);
+			CK(prctl(PR_SET_DUMPABLE, 0) == 0);
+			CK(write(done[1], "n", 1) == 1);
+			pause();
+			_exit(0);
+		}
+		CK(read(done[0], &ch, 1) == 1);
+		c = fork();
+		CK(c >= 0);
+		if (c == 0) {
+			kq = kqueue();
+			CK(kq >= 0);
+			CK(own_change(kq, b, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
+				      NULL) == 0);
+			CK(write(go[1], "g", 1) == 1);
+			CK(read(done[0], &ch, 1) == 1);
+			/* a new knote: an existing one is not checked again */
+			close(kq);
+			kq = kqueue();
+			CK(kq >= 0);
+			CK_ERR(own_change(kq, b, EVFILT_PROC, EV_ADD,
+					  NOTE_EXIT | NOTE_FORK, 0, NULL)
+			       , EACCES);
+			_exit(0);
+		}
+		CK(waitpid(c, &st, 0) == c && WIFEXITED(st) &&
+		   WEXITSTATUS(st) == 0);
+		/* the parent: allowed, non-dumpable or not */
+		kq = kqueue();
+		CK(kq >= 0);
+		CK(own_change(kq, b, EVFILT_PROC, EV_ADD, NOTE_EXIT | NOTE_FORK,
+			      0, NULL) == 0);
+		CK(kill(b, SIGKILL) == 0);
+		CK(waitpid(b, &st, 0) == b);
+		_exit(0);
+	}
+	OWN_WAIT_CHILD(pid);
+}
+
+#define SUID_SHELL	"/tmp/kq-suid-busybox"
+
+/*
+ * uid 1000 watches its child with NOTE_TRACK | NOTE_EXIT | NOTE_FORK |
+ * NOTE_EXEC; the child execs a set-uid-root program that forks.  The
+ * watch ends at the exec with EV_EOF, like a vanished process: no
+ * NOTE_CHILD for root's children, no exit status, nothing after.
+ */
+TEST(track_stops_at_setuid_exec)
+{
+	struct stat sb;
+	pid_t pid;
+	int in, out;
+	char buf[4096];
+	ssize_t n;
+
+	in = open("/bin/busybox", O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		SKIP(return, "no /bin/busybox to make set-uid");
+	out = open(SUID_SHELL, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	ASSERT_LE(0, out);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ASSERT_EQ(n, write(out, buf, n));
+	close(in);
+	close(out);
+	ASSERT_EQ(0, chmod(SUID_SHELL, 04755));
+	ASSERT_EQ(0, stat(SUID_SHELL, &sb));
+	ASSERT_EQ(0, sb.st_uid);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct kevent evs[8];
+		int kq, go[2], st, r, i, eof = 0;
+		long long deadline;
+		pid_t c;
+		char ch;
+
+		alarm(OWN_CHILD_ALARM);
+		CK(own_become(OWN_USER_A) == 0);
+		CK(pipe(go) == 0);
+		c = fork();
+		CK(c >= 0);
+		if (c == 0) {
+			close(go[1]);
+			if (read(go[0], &ch, 1) != 1)
+				_exit(100);
+			execl(SUID_SHELL, "sh", "-c",
+			      "/bin/true & wait; /bin/true & wait; exit 3",
+			      (char *)NULL);
+			_exit(101);
+		}
+		kq = kqueue();
+		CK(kq >= 0);
+		CK(own_change(kq, c, EVFILT_PROC, EV_ADD,
+			      NOTE_TRACK | NOTE_EXIT | NOTE_FORK | NOTE_EXEC,
+			      0, NULL) == 0);
+		CK(write(go[1], "g", 1) == 1);
+		CK(waitpid(c, &st, 0) == c);
+		CK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+		/* all has happened: collect for a while */
+		deadline = kq_now_ms() + 1000;
+		while (kq_now_ms() < deadline) {
+			r = kq_poll(kq, evs, 8, 200);
+			CK(r >= 0);
+			for (i = 0; i < r; i++) {
+				fprintf(stderr, "# event ident %lu flags %#x fflags %#x data %ld\n",
+					(unsigned long)evs[i].ident,
+					evs[i].flags, evs[i].fflags,
+					(long)evs[i].data);
+				CK(evs[i].ident == (uintptr_t)c);
+				CK(!(evs[i].fflags & (NOTE_CHILD | NOTE_EXIT)));
+				if (evs[i].flags & EV_EOF)
+					eof++;
+			}
+		}
+		CK(eof == 1);
+		_exit(0);
+	}
+	OWN_WAIT_CHILD(pid);
+	unlink(SUID_SHELL);
 }
 
 /* ------------------------------------------------------------------ */
