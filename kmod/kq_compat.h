@@ -55,4 +55,32 @@ long unix_inq_len(struct sock *sk);
 	regs_get_kernel_argument(&(fregs)->regs, n)
 #endif
 
+/*
+ * 7.x moved a process's dumpability from its mm (mm->flags, get_dumpable())
+ * to task->exec_state, whose accessors are not exported.  True when the
+ * owner may read the process (SUID_DUMP_USER, TASK_DUMPABLE_OWNER); a
+ * process without either (a zombie) has only its ids to go by.  On 6.x
+ * the caller holds task_lock(@t) or @t is current.
+ */
+#ifdef KQ_HAVE_TASK_EXEC_STATE
+#include <linux/sched/exec_state.h>
+static inline bool kq_task_dumpable(struct task_struct *t)
+{
+	struct task_exec_state *es;
+	bool ok;
+
+	rcu_read_lock();
+	es = rcu_dereference(t->exec_state);
+	ok = !es || es->dumpable == TASK_DUMPABLE_OWNER;
+	rcu_read_unlock();
+	return ok;
+}
+#else
+#include <linux/sched/coredump.h>
+static inline bool kq_task_dumpable(struct task_struct *t)
+{
+	return !t->mm || get_dumpable(t->mm) == SUID_DUMP_USER;
+}
+#endif
+
 #endif /* KQ_COMPAT_H */

@@ -34,12 +34,12 @@
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
-#include <linux/sched/coredump.h>
 #include <linux/cred.h>
 #include <linux/capability.h>
 #include <linux/tracepoint.h>
 #include <linux/binfmts.h>
 #include <linux/oom.h>
+#include "kq_compat.h"
 #include "kq_proc.h"
 
 /* signal_generate's outcomes (trace/events/signal.h) that post nothing */
@@ -98,8 +98,7 @@ static bool kq_creds_may_watch(struct task_struct *t, kuid_t uid, kgid_t gid,
 	     uid_eq(uid, tcred->uid) && gid_eq(gid, tcred->egid) &&
 	     gid_eq(gid, tcred->sgid) && gid_eq(gid, tcred->gid);
 	rcu_read_unlock();
-	/* a zombie has no mm: its ids are all there is */
-	if (ok && !child && t->mm && get_dumpable(t->mm) != SUID_DUMP_USER)
+	if (ok && !child && !kq_task_dumpable(t))
 		ok = false;
 	return ok;
 }
