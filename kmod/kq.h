@@ -468,8 +468,10 @@ void kq_signal_exit(void);
 void kq_uacct_init(void);
 struct kq_uacct *kq_uacct_get(void);
 void kq_uacct_put(struct kq_uacct *u);
-bool kq_uacct_charge(struct kq_uacct *u);
-void kq_uacct_uncharge(struct kq_uacct *u);
+bool kq_uacct_charge(struct kq_uacct *u, size_t bytes);
+void kq_uacct_uncharge(struct kq_uacct *u, size_t bytes);
+bool kq_uacct_charge_bytes(struct kq_uacct *u, size_t bytes);
+void kq_uacct_uncharge_bytes(struct kq_uacct *u, size_t bytes);
 bool kq_uacct_charge_timer(struct kq_uacct *u);
 void kq_uacct_uncharge_timer(struct kq_uacct *u);
 

@@ -166,22 +166,30 @@ static int kq_knote_set_ext(struct knote *kn, const u64 *ext, s32 qos,
 	return 0;
 }
 
+/* What a knote costs its user: its slab object and its ext block. */
+static size_t kq_knote_bytes(const struct kq_filter *fop, bool ext)
+{
+	return kmem_cache_size(kq_knote_cache_of(fop)) +
+	       (ext ? kmalloc_size_roundup(sizeof(struct kq_knote_ext)) : 0);
+}
+
 struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 			     const struct kq_filter *fop, struct file *file)
 {
 	struct knote *kn;
 
-	if (!kq_uacct_charge(kq->uacct))
+	if (!kq_uacct_charge(kq->uacct, kq_knote_bytes(fop, false)))
 		return NULL;
 	kn = kmem_cache_zalloc(kq_knote_cache_of(fop), GFP_KERNEL_ACCOUNT);
-	if (!kn) {
-		kq_uacct_uncharge(kq->uacct);
-		return NULL;
-	}
-	if (kq_knote_set_ext(kn, kev->ext, kev->qos, GFP_KERNEL_ACCOUNT)) {
-		kmem_cache_free(kq_knote_cache_of(fop), kn);
-		kq_uacct_uncharge(kq->uacct);
-		return NULL;
+	if (!kn)
+		goto err_uncharge;
+	if (kq_knote_set_ext(kn, kev->ext, kev->qos, GFP_KERNEL_ACCOUNT))
+		goto err_free;
+	if (kn->x && !kq_uacct_charge_bytes(kq->uacct,
+					    kq_knote_bytes(fop, true) -
+					    kq_knote_bytes(fop, false))) {
+		kfree(kn->x);
+		goto err_free;
 	}
 	kn->kq = kq;
 	kn->fop = fop;
@@ -196,6 +204,12 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 	kn->file = file;	/* the caller's reference, now the knote's */
 	atomic_inc(&kq_live_knotes);
 	return kn;
+
+err_free:
+	kmem_cache_free(kq_knote_cache_of(fop), kn);
+err_uncharge:
+	kq_uacct_uncharge(kq->uacct, kq_knote_bytes(fop, false));
+	return NULL;
 }
 
 /* Free a knote that was never attached or inserted. */
@@ -203,7 +217,7 @@ void kq_knote_free(struct knote *kn)
 {
 	if (kn->file)
 		fput(kn->file);
-	kq_uacct_uncharge(kn->kq->uacct);
+	kq_uacct_uncharge(kn->kq->uacct, kq_knote_bytes(kn->fop, kn->x));
 	atomic_dec(&kq_live_knotes);
 	kfree(kn->x);
 	kmem_cache_free(kq_knote_cache_of(kn->fop), kn);

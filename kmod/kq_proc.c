@@ -136,7 +136,8 @@ static int kq_proc_modify(struct knote *kn, const struct kq_kev *kev)
 		return err;
 	kn->sfflags = kev->fflags & KQ_PROC_FFLAGS;
 	kn->proc.darwin = kev->darwin;
-	kq_proc_update_interest(pw);
+	/* bits no knote wants any more go at the next fan-out */
+	WRITE_ONCE(pw->interest, pw->interest | kn->sfflags);
 	return 0;
 }
 
@@ -162,10 +163,8 @@ static s64 kq_proc_exit_data(struct knote *kn, u32 *fflags)
 /* FreeBSD: a process descriptor only ever reports its exit. */
 static int kq_procdesc_modify(struct knote *kn, const struct kq_kev *kev)
 {
-	if (kev->flags & EV_ADD) {
+	if (kev->flags & EV_ADD)
 		kn->sfflags = kev->fflags & NOTE_EXIT;
-		kq_proc_update_interest(kn->proc.pw);
-	}
 	return 0;
 }
 
@@ -352,6 +351,9 @@ void kq_proc_fanout(struct kq_hub *hub)
 		if (kq_proc_tell(kn, &n))
 			kq_knote_activate(kn);
 	kq_proc_update_interest(pw);
+	/* a reaped number may be reused: a new process there walks nothing */
+	if (n.reaped)
+		kq_reap_unwatch(&pw->reap);
 	list_for_each_entry_safe(cpw, tmp, &children, sibling) {
 		list_del_init(&cpw->sibling);
 		if (n.revoked)

@@ -228,9 +228,14 @@ void kq_proc_reaped(struct kq_reap_link *l)
 /* NOTE_REAP asked for: watch the reaping too; kq->mtx held. */
 int kq_pwatch_watch_reap(struct kq_pwatch *pw)
 {
+	bool reaped;
 	int err;
 
-	if (pw->reap.entry)
+	spin_lock_irq(&pw->hub.kq->lock);
+	reaped = pw->reaped;
+	spin_unlock_irq(&pw->hub.kq->lock);
+	/* reaped: the watch went at the fan-out and is not made again */
+	if (pw->reap.entry || reaped)
 		return 0;
 	err = kq_reap_watch(&pw->reap, pw->pid);
 	if (err)
@@ -240,13 +245,21 @@ int kq_pwatch_watch_reap(struct kq_pwatch *pw)
 	return 0;
 }
 
+/* A watch's cost to its kqueue's user */
+#define KQ_PWATCH_BYTES	kmalloc_size_roundup(sizeof(struct kq_pwatch))
+
 static struct kq_pwatch *kq_pwatch_alloc(struct kq *kq, struct pid *pid,
 					 gfp_t gfp)
 {
-	struct kq_pwatch *pw = kzalloc(sizeof(*pw), gfp);
+	struct kq_pwatch *pw;
 
-	if (!pw)
+	if (!kq_uacct_charge_bytes(kq->uacct, KQ_PWATCH_BYTES))
 		return NULL;
+	pw = kzalloc(sizeof(*pw), gfp);
+	if (!pw) {
+		kq_uacct_uncharge_bytes(kq->uacct, KQ_PWATCH_BYTES);
+		return NULL;
+	}
 	kq_hub_init(&pw->hub, kq, kq_proc_fanout);
 	pw->pid = get_pid(pid);
 	init_waitqueue_func_entry(&pw->wait, kq_pwatch_wake);
@@ -270,12 +283,19 @@ static int kq_pwatch_hook(struct kq_pwatch *pw, gfp_t gfp)
 	return 0;
 }
 
+/* Never hooked, or unhooked a grace period ago. */
+static void kq_pwatch_free(struct kq_pwatch *pw)
+{
+	kq_uacct_uncharge_bytes(pw->hub.kq->uacct, KQ_PWATCH_BYTES);
+	put_pid(pw->pid);
+	kfree(pw);
+}
+
 static void kq_pwatch_free_rcu(struct rcu_head *rcu)
 {
 	struct kq_pwatch *pw = container_of(rcu, struct kq_pwatch, hub.rcu);
 
-	put_pid(pw->pid);
-	kfree(pw);
+	kq_pwatch_free(pw);
 }
 
 /* Off every hook, then freed after a grace period; interrupts on. */
@@ -327,8 +347,7 @@ struct kq_pwatch *kq_pwatch_get(struct kq *kq, struct pid *pid)
 	pw->privileged = kq_current_privileged(current);
 	err = kq_pwatch_hook(pw, GFP_KERNEL_ACCOUNT);
 	if (err) {
-		put_pid(pw->pid);
-		kfree(pw);
+		kq_pwatch_free(pw);
 		return ERR_PTR(err);
 	}
 	/* an exit before the hook went in woke nobody */
@@ -400,8 +419,7 @@ static void kq_pwatch_track(struct kq_pwatch *pw, struct task_struct *child)
 		/* reaping is not tracked: its watch needs a sleeping lock */
 		cpw->interest = READ_ONCE(pw->interest) & ~NOTE_REAP;
 		if (kq_pwatch_hook(cpw, GFP_ATOMIC | __GFP_ACCOUNT)) {
-			put_pid(cpw->pid);
-			kfree(cpw);
+			kq_pwatch_free(cpw);
 			cpw = NULL;
 		}
 	}

@@ -110,6 +110,15 @@ static void kq_sig_fanout(struct kq_hub *hub)
 	WRITE_ONCE(sw->mask, mask);
 }
 
+/* A watch's cost to its kqueue's user */
+#define KQ_SIGWATCH_BYTES	kmalloc_size_roundup(sizeof(struct kq_sigwatch))
+
+static void kq_sigwatch_free(struct kq_sigwatch *sw)
+{
+	kq_uacct_uncharge_bytes(sw->hub.kq->uacct, KQ_SIGWATCH_BYTES);
+	kfree(sw);
+}
+
 /* This kqueue's watch on @pid, if any.  kq->mtx held (it adds them). */
 static struct kq_sigwatch *kq_sigwatch_find(struct kq *kq, struct pid *pid)
 {
@@ -141,15 +150,19 @@ static struct kq_sigwatch *kq_sigwatch_get(struct kq *kq, struct pid *pid)
 		kq_hub_flush(&sw->hub);
 		return sw;
 	}
-	sw = kzalloc(sizeof(*sw), GFP_KERNEL_ACCOUNT);
-	if (!sw)
+	if (!kq_uacct_charge_bytes(kq->uacct, KQ_SIGWATCH_BYTES))
 		return ERR_PTR(-ENOMEM);
+	sw = kzalloc(sizeof(*sw), GFP_KERNEL_ACCOUNT);
+	if (!sw) {
+		kq_uacct_uncharge_bytes(kq->uacct, KQ_SIGWATCH_BYTES);
+		return ERR_PTR(-ENOMEM);
+	}
 	kq_hub_init(&sw->hub, kq, kq_sig_fanout);
 	INIT_LIST_HEAD(&sw->knotes);
 	e = kq_watchtab_add(&kq_sig_tab, (unsigned long)pid, &sw->link,
 			    GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(e)) {
-		kfree(sw);
+		kq_sigwatch_free(sw);
 		return ERR_CAST(e);
 	}
 	sw->e = e;
@@ -184,7 +197,7 @@ static void kq_sig_detach(struct knote *kn)
 	kq_hub_retire(&sw->hub);
 	/* the probe walks under the entry's lock: none reaches it after */
 	kq_watchtab_del(&kq_sig_tab, sw->e, &sw->link);
-	kfree(sw);
+	kq_sigwatch_free(sw);
 }
 
 static int kq_sig_modify(struct knote *kn, const struct kq_kev *kev)

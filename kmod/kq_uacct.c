@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-user limits, like epoll's max_user_watches: each kqueue charges its
- * knotes, and among them its timers, to the user who opened it, so one
- * user cannot take what another needs.  The default allows knotes worth
- * 4% of memory, and max_user_timers timers.  The accounts are found by uid under kq_uacct_lock
- * (kqueue open and close only); the counters are atomic.
+ * knotes, the hubs they hang on (process and signal watches, fsnotify
+ * marks) and among them its timers to the user who opened it, so one user
+ * cannot take what another needs.  Three limits: max_user_bytes, the
+ * memory all of it really takes (slab object sizes, 4% of memory by
+ * default); max_user_knotes, a count (4% of memory at a nominal 256 bytes
+ * a knote); max_user_timers.  The accounts are found by uid under
+ * kq_uacct_lock (kqueue open and close only); the counters are atomic.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -19,12 +22,17 @@ struct kq_uacct {
 	kuid_t uid;
 	refcount_t ref;
 	atomic_long_t knotes;
+	atomic_long_t bytes;
 	atomic_t timers;
 };
 
 static unsigned long kq_max_user_knotes;
 module_param_named(max_user_knotes, kq_max_user_knotes, ulong, 0644);
 MODULE_PARM_DESC(max_user_knotes, "Limit on one user's knotes (ENOMEM beyond)");
+
+static unsigned long kq_max_user_bytes;
+module_param_named(max_user_bytes, kq_max_user_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_user_bytes, "Limit on the memory one user's knotes and watches take, in bytes (ENOMEM beyond)");
 
 /* A quarter of the machine's backstop (max_timers): four users to fill it. */
 static unsigned int kq_max_user_timers = 16384;
@@ -34,10 +42,11 @@ MODULE_PARM_DESC(max_user_timers, "Limit on one user's EVFILT_TIMER knotes (ENOM
 static DEFINE_SPINLOCK(kq_uacct_lock);
 static DEFINE_HASHTABLE(kq_uaccts, 6);
 
-/* Knotes worth 4% of memory, at a nominal 256 bytes each (epoll: ~200). */
+/* 4% of memory; as a count, at a nominal 256 bytes a knote (epoll: ~200) */
 void kq_uacct_init(void)
 {
-	kq_max_user_knotes = ((totalram_pages() / 25) << PAGE_SHIFT) / 256;
+	kq_max_user_bytes = (totalram_pages() / 25) << PAGE_SHIFT;
+	kq_max_user_knotes = kq_max_user_bytes / 256;
 }
 
 struct kq_uacct *kq_uacct_get(void)
@@ -74,16 +83,36 @@ void kq_uacct_put(struct kq_uacct *u)
 	kfree(u);
 }
 
-bool kq_uacct_charge(struct kq_uacct *u)
+/* Memory of @bytes; any context. */
+bool kq_uacct_charge_bytes(struct kq_uacct *u, size_t bytes)
 {
-	if (atomic_long_inc_return(&u->knotes) <= READ_ONCE(kq_max_user_knotes))
+	if (atomic_long_add_return(bytes, &u->bytes) <=
+	    READ_ONCE(kq_max_user_bytes))
 		return true;
+	atomic_long_sub(bytes, &u->bytes);
+	return false;
+}
+
+void kq_uacct_uncharge_bytes(struct kq_uacct *u, size_t bytes)
+{
+	atomic_long_sub(bytes, &u->bytes);
+}
+
+/* One knote of @bytes. */
+bool kq_uacct_charge(struct kq_uacct *u, size_t bytes)
+{
+	if (atomic_long_inc_return(&u->knotes) > READ_ONCE(kq_max_user_knotes))
+		goto undo;
+	if (kq_uacct_charge_bytes(u, bytes))
+		return true;
+undo:
 	atomic_long_dec(&u->knotes);
 	return false;
 }
 
-void kq_uacct_uncharge(struct kq_uacct *u)
+void kq_uacct_uncharge(struct kq_uacct *u, size_t bytes)
 {
+	kq_uacct_uncharge_bytes(u, bytes);
 	atomic_long_dec(&u->knotes);
 }
 
