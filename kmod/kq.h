@@ -193,7 +193,6 @@ struct knote {
 			struct list_head link;	/* pw->knotes */
 			struct kq_pwatch *pw;	/* the watched process */
 			u32 fflags;		/* pending, under kq->lock */
-			pid_t ppid;		/* NOTE_CHILD: the parent */
 			bool exited;		/* told by the fan-out */
 			bool reaped;
 			bool darwin;		/* kevent64(), kevent_qos() */

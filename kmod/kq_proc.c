@@ -178,7 +178,7 @@ static bool kq_proc_event(struct knote *kn, struct kq_kev *out)
 	if (f & NOTE_CHILD) {
 		/* reported apart from whatever the child does next */
 		out->fflags = NOTE_CHILD;
-		out->data = kn->proc.ppid;
+		out->data = kn->proc.pw->ppid;
 		kn->proc.fflags &= ~NOTE_CHILD;
 		if (!kn->proc.fflags && !kn->proc.exited)
 			kn->status &= ~KN_ACTIVE;
@@ -286,6 +286,8 @@ static void kq_proc_adopt(struct kq_pwatch *pw, struct kq_pwatch *cpw)
 	bool err = false;
 	u64 ident = pid_nr_ns(cpw->pid, ns);
 
+	cpw->ppid = pid_nr_ns(pw->pid, ns);
+
 	list_for_each_entry(kn, &pw->knotes, proc.link) {
 		if (!(kn->sfflags & NOTE_TRACK) || kn->filter != EVFILT_PROC)
 			continue;
@@ -298,7 +300,6 @@ static void kq_proc_adopt(struct kq_pwatch *pw, struct kq_pwatch *cpw)
 			err = true;
 			continue;
 		}
-		ckn->proc.ppid = pid_nr_ns(pw->pid, ns);
 		ckn->proc.fflags = NOTE_CHILD;
 		ckn->proc.darwin = kn->proc.darwin;
 		ckn->flags |= EV_CLEAR;

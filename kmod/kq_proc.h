@@ -29,6 +29,7 @@ struct kq_pwatch {
 	kuid_t uid;
 	kgid_t gid;
 	bool privileged;		/* CAP_SYS_PTRACE when it was made */
+	pid_t ppid;			/* NOTE_CHILD's data, set at adoption */
 	/* under kq->lock */
 	u32 pending;			/* NOTE_FORK, NOTE_EXEC, NOTE_SIGNAL */
 	int status;			/* wait(2) status once exited */
