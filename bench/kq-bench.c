@@ -1794,10 +1794,10 @@ static void bench_proc(void)
 	}
 	signal(SIGUSR1, SIG_DFL);
 	/* the table shows param and case: the metric goes in param */
-	snprintf(param, sizeof(param), "fork,W=%dk", PROC_WATCHES / 1000);
+	snprintf(param, sizeof(param), "fork/W=%dk", PROC_WATCHES / 1000);
 	record("proc", param, "fork+exit+wait", "ns", "none", f[0], runs);
 	record("proc", param, "fork+exit+wait", "ns", "others", f[1], runs);
-	snprintf(param, sizeof(param), "kill,W=%dk", PROC_WATCHES / 1000);
+	snprintf(param, sizeof(param), "kill/W=%dk", PROC_WATCHES / 1000);
 	record("proc", param, "kill(self)", "ns", "none", k[0], runs);
 	record("proc", param, "kill(self)", "ns", "others", k[1], runs);
 }

@@ -47,6 +47,7 @@
 #include <linux/irq_work.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
+#include <linux/hash.h>
 #include <linux/fdtable.h>
 #include <linux/kqueue.h>
 
@@ -425,9 +426,12 @@ struct kq_watch_entry {
 	struct rcu_head rcu;
 };
 
+/* A counting filter in front of the table: most keys find a zero */
+#define KQ_WATCH_FILTER_BITS	10
+
 struct kq_watchtab {
 	struct rhashtable ht;
-	atomic_t nentries;		/* 0: the probe returns at once */
+	atomic_t maybe[1 << KQ_WATCH_FILTER_BITS];	/* entries by hash */
 	void (*hold)(unsigned long key);	/* a new entry's key */
 	void (*release)(unsigned long key);	/* a removed entry's key */
 };
@@ -442,9 +446,21 @@ struct kq_watch_entry *kq_watchtab_add(struct kq_watchtab *t,
 void kq_watchtab_del(struct kq_watchtab *t, struct kq_watch_entry *e,
 		     struct hlist_node *link);
 
-static inline bool kq_watchtab_empty(struct kq_watchtab *t)
+static inline atomic_t *kq_watchtab_filter(struct kq_watchtab *t,
+					   unsigned long key)
 {
-	return !atomic_read(&t->nentries);
+	return &t->maybe[hash_long(key, KQ_WATCH_FILTER_BITS)];
+}
+
+/*
+ * No entry for @key: what a probe asks first, in a few instructions (a
+ * multiply and a load), so that a process nobody watches does not pay the
+ * table's lookup while others are watched.  False positives only.
+ */
+static inline bool kq_watchtab_surely_not(struct kq_watchtab *t,
+					  unsigned long key)
+{
+	return !atomic_read(kq_watchtab_filter(t, key));
 }
 
 /* kq_reap.c: a watch on one process's reaping (NOTE_REAP) */

@@ -283,7 +283,7 @@ static int kq_pwatch_hook(struct kq_pwatch *pw, gfp_t gfp)
 	return 0;
 }
 
-/* Never hooked, or unhooked a grace period ago. */
+/* Never hooked: freed at once. */
 static void kq_pwatch_free(struct kq_pwatch *pw)
 {
 	kq_uacct_uncharge_bytes(pw->hub.kq->uacct, KQ_PWATCH_BYTES);
@@ -291,11 +291,13 @@ static void kq_pwatch_free(struct kq_pwatch *pw)
 	kfree(pw);
 }
 
+/* Touches neither the kqueue nor its account: both may be gone by now. */
 static void kq_pwatch_free_rcu(struct rcu_head *rcu)
 {
 	struct kq_pwatch *pw = container_of(rcu, struct kq_pwatch, hub.rcu);
 
-	kq_pwatch_free(pw);
+	put_pid(pw->pid);
+	kfree(pw);
 }
 
 /* Off every hook, then freed after a grace period; interrupts on. */
@@ -303,6 +305,7 @@ static void kq_pwatch_unhook_free(struct kq_pwatch *pw)
 {
 	remove_wait_queue(&pw->pid->wait_pidfd, &pw->wait);
 	kq_watchtab_del(&kq_proc_tab, pw->e, &pw->link);
+	kq_uacct_uncharge_bytes(pw->hub.kq->uacct, KQ_PWATCH_BYTES);
 	call_rcu(&pw->hub.rcu, kq_pwatch_free_rcu);
 }
 
@@ -444,7 +447,9 @@ static void kq_fork_probe(void *data, struct task_struct *parent,
 	struct kq_watch_entry *e;
 	struct kq_pwatch *pw;
 
-	if (kq_watchtab_empty(&kq_proc_tab) || !thread_group_leader(child))
+	if (kq_watchtab_surely_not(&kq_proc_tab,
+				   (unsigned long)task_tgid(parent)) ||
+	    !thread_group_leader(child))
 		return;
 	rcu_read_lock();
 	e = kq_watchtab_lookup(&kq_proc_tab, (unsigned long)task_tgid(parent));
@@ -485,7 +490,7 @@ static void kq_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 	struct kq_watch_entry *e;
 	struct kq_pwatch *pw;
 
-	if (kq_watchtab_empty(&kq_proc_tab))
+	if (kq_watchtab_surely_not(&kq_proc_tab, (unsigned long)task_tgid(p)))
 		return;
 	rcu_read_lock();
 	e = kq_watchtab_lookup(&kq_proc_tab, (unsigned long)task_tgid(p));
@@ -502,7 +507,8 @@ static void kq_signal_probe(void *data, int sig, struct kernel_siginfo *info,
 	struct kq_watch_entry *e;
 	struct kq_pwatch *pw;
 
-	if (kq_watchtab_empty(&kq_proc_tab) ||
+	if (kq_watchtab_surely_not(&kq_proc_tab,
+				   (unsigned long)task_tgid(task)) ||
 	    result == KQ_TRACE_SIGNAL_OVERFLOW_FAIL)
 		return;
 	/* BSD's ignored signals: SIG_IGN and default-ignore, but SIGCONT */

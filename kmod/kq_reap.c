@@ -34,7 +34,7 @@ static void kq_reap_probe(void *data, struct task_struct *p)
 	unsigned long flags;
 
 	/* only a leader's number names a process */
-	if (kq_watchtab_empty(&kq_reap_tab) || p->pid != p->tgid)
+	if (p->pid != p->tgid || kq_watchtab_surely_not(&kq_reap_tab, p->tgid))
 		return;
 	rcu_read_lock();
 	e = kq_watchtab_lookup(&kq_reap_tab, p->tgid);

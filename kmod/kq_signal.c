@@ -62,7 +62,9 @@ static void kq_sig_probe(void *data, int sig, struct kernel_siginfo *info,
 	unsigned long flags;
 	bool queued;
 
-	if (kq_watchtab_empty(&kq_sig_tab) || sig < 1 || sig > _NSIG)
+	if (kq_watchtab_surely_not(&kq_sig_tab,
+				   (unsigned long)task_tgid(task)) ||
+	    sig < 1 || sig > _NSIG)
 		return;
 	rcu_read_lock();
 	e = kq_watchtab_lookup(&kq_sig_tab, (unsigned long)task_tgid(task));

@@ -24,6 +24,7 @@ struct kq_uacct {
 	atomic_long_t knotes;
 	atomic_long_t bytes;
 	atomic_t timers;
+	struct rcu_head rcu;	/* a fork probe may charge it late */
 };
 
 static unsigned long kq_max_user_knotes;
@@ -80,7 +81,11 @@ void kq_uacct_put(struct kq_uacct *u)
 		return;
 	hash_del(&u->node);
 	spin_unlock(&kq_uacct_lock);
-	kfree(u);
+	/*
+	 * A NOTE_TRACK fork probe walking under RCU may still charge (and
+	 * then uncharge) a watch to a kqueue being released: kq_pwatch_track.
+	 */
+	kfree_rcu(u, rcu);
 }
 
 /* Memory of @bytes; any context. */

@@ -8,8 +8,9 @@
  * they cost must not depend on anybody else's knotes: one entry per key
  * in an rhashtable (RCU lookup, no lock, resized to keep chains short),
  * each with its own lock and list of links, one link per kqueue (a hub,
- * kq.h), never one per knote.  A key nobody watches costs one lookup;
- * with no entry at all, one atomic read.
+ * kq.h), never one per knote.  In front of it a counting filter, entries
+ * by a hash of their key: a key nobody watches mostly costs a multiply
+ * and a load, else one lookup.
  *
  * Links are added and removed under the entry's lock, and RCU lists:
  * a probe may walk them under the lock or under RCU alone (kq_pwatch.c),
@@ -36,7 +37,10 @@ static const struct rhashtable_params kq_watch_params = {
 
 int kq_watchtab_init(struct kq_watchtab *t)
 {
-	atomic_set(&t->nentries, 0);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(t->maybe); i++)
+		atomic_set(&t->maybe[i], 0);
 	return rhashtable_init(&t->ht, &kq_watch_params);
 }
 
@@ -104,7 +108,7 @@ struct kq_watch_entry *kq_watchtab_add(struct kq_watchtab *t,
 			if (!e) {
 				e = fresh;
 				fresh = NULL;
-				atomic_inc(&t->nentries);
+				atomic_inc(kq_watchtab_filter(t, key));
 			}
 		}
 		spin_lock_irqsave(&e->lock, flags);
@@ -140,7 +144,7 @@ void kq_watchtab_del(struct kq_watchtab *t, struct kq_watch_entry *e,
 		return;
 	/* an adder may have taken it out already: -ENOENT then */
 	rhashtable_remove_fast(&t->ht, &e->node, kq_watch_params);
-	atomic_dec(&t->nentries);
+	atomic_dec(kq_watchtab_filter(t, e->key));
 	/* lookups compare the key only: it may be released now */
 	if (t->release)
 		t->release(e->key);
