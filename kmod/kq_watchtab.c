@@ -37,10 +37,11 @@ static const struct rhashtable_params kq_watch_params = {
 
 int kq_watchtab_init(struct kq_watchtab *t)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < ARRAY_SIZE(t->maybe); i++)
-		atomic_set(&t->maybe[i], 0);
+		for (j = 0; j < ARRAY_SIZE(t->maybe[i]); j++)
+			atomic_set(&t->maybe[i][j], 0);
 	return rhashtable_init(&t->ht, &kq_watch_params);
 }
 
@@ -49,6 +50,16 @@ void kq_watchtab_destroy(struct kq_watchtab *t)
 {
 	rcu_barrier();
 	rhashtable_destroy(&t->ht);
+}
+
+/* The filter's two counters of @key, up or down by @delta. */
+static void kq_watchtab_count(struct kq_watchtab *t, unsigned long key,
+			      int delta)
+{
+	u32 h = kq_watchtab_hash(key);
+
+	atomic_add(delta, kq_watchtab_counter(t, h, 0));
+	atomic_add(delta, kq_watchtab_counter(t, h, 1));
 }
 
 /* The entry of @key, or NULL; under rcu_read_lock(), any context. */
@@ -108,7 +119,7 @@ struct kq_watch_entry *kq_watchtab_add(struct kq_watchtab *t,
 			if (!e) {
 				e = fresh;
 				fresh = NULL;
-				atomic_inc(kq_watchtab_filter(t, key));
+				kq_watchtab_count(t, key, 1);
 			}
 		}
 		spin_lock_irqsave(&e->lock, flags);
@@ -144,7 +155,7 @@ void kq_watchtab_del(struct kq_watchtab *t, struct kq_watch_entry *e,
 		return;
 	/* an adder may have taken it out already: -ENOENT then */
 	rhashtable_remove_fast(&t->ht, &e->node, kq_watch_params);
-	atomic_dec(kq_watchtab_filter(t, e->key));
+	kq_watchtab_count(t, e->key, -1);
 	/* lookups compare the key only: it may be released now */
 	if (t->release)
 		t->release(e->key);
