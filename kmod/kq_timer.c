@@ -4,7 +4,10 @@
  * context: it counts the expirations and queues the knote, nothing more.
  * Relative timers use CLOCK_MONOTONIC; NOTE_ABSOLUTE deadlines are in
  * CLOCK_REALTIME, as on BSD.  Expirations keep counting while the knote
- * is disabled and are handed over (and reset) at delivery.
+ * is disabled and are handed over (and reset) at delivery.  An absolute
+ * timer without EV_CLEAR is the exception: once fired it stays triggered,
+ * reported again (data 1) by every kevent() until deleted or modified, as
+ * FreeBSD, NetBSD and OpenBSD add EV_CLEAR only to relative timers.
  *
  * Darwin's flags: NOTE_MACHTIME is nanoseconds (a Mach time unit here)
  * and its absolute deadlines are CLOCK_MONOTONIC's, NOTE_MACH_CONTINUOUS_TIME
@@ -197,6 +200,16 @@ static int kq_timer_modify(struct knote *kn, const struct kq_kev *kev)
 	return 0;
 }
 
+/*
+ * An absolute timer without EV_CLEAR stays triggered once it has fired
+ * (FreeBSD's filt_timer: its data, 1, is never reset).  Through Darwin's
+ * calls it is EV_ONESHOT and goes at its first delivery anyway.
+ */
+static bool kq_timer_stays(const struct knote *kn)
+{
+	return (kn->sfflags & NOTE_ABSOLUTE) && !(kn->flags & EV_CLEAR);
+}
+
 static bool kq_timer_event(struct knote *kn, struct kq_kev *out)
 {
 	bool ready;
@@ -212,8 +225,13 @@ static bool kq_timer_event(struct knote *kn, struct kq_kev *out)
 	ready = kn->timer.count > 0;
 	out->data = kn->timer.count;
 	out->fflags = 0;
-	kn->timer.count = 0;
-	kn->status &= ~KN_ACTIVE;
+	if (ready && kq_timer_stays(kn)) {
+		/* fired for good: reported again at every harvest */
+		out->level = true;
+	} else {
+		kn->timer.count = 0;
+		kn->status &= ~KN_ACTIVE;
+	}
 	spin_unlock_irq(&kn->kq->lock);
 	return ready;
 }
