@@ -154,6 +154,7 @@ struct knote {
 	unsigned int status;
 	bool forced;			/* EV_FORCEONESHOT: report at next harvest */
 	bool defer_wake;		/* source is a kqueue or an epoll */
+	bool darwin;			/* made by kevent64(), kevent_qos() */
 	struct kq_nest_link *nest;	/* when ident is another kqueue */
 
 	/*

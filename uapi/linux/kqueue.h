@@ -78,7 +78,8 @@
  * Darwin's EVFILT_READ flags, in EV_SYSFLAGS: as on Darwin, a change's
  * system flags are ignored, so they mean nothing on input.  EV_OOBAND is
  * returned by EVFILT_READ through kevent64() and kevent_qos() when a TCP
- * socket has urgent data pending (data: the bytes before the mark).
+ * socket has urgent data pending (data: the bytes before the mark); urgent
+ * data alone, at the mark, fires it there too (Darwin's filt_soread).
  */
 #define EV_POLL			0x1000
 #define EV_OOBAND		EV_FLAG1
