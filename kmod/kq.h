@@ -218,6 +218,7 @@ struct kq_kev {
 	s32 qos;		/* struct kevent_qos_s only */
 	u32 xflags;		/* struct kevent_qos_s only */
 	bool darwin;		/* a kevent64() or kevent_qos() record/call */
+	bool libkqueue;		/* a kevent() change in libkqueue's mode */
 	void __user *uscratch;	/* harvest: the caller's slot, for TIOCINQ */
 	bool park;		/* not ready, and no wakeup will say when */
 	bool drop;		/* not reported, and the knote is done */

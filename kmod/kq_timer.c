@@ -4,7 +4,8 @@
  * context: it counts the expirations and queues the knote, nothing more.
  * Relative timers use CLOCK_MONOTONIC; NOTE_ABSOLUTE deadlines are in
  * CLOCK_REALTIME, as on BSD.  Expirations keep counting while the knote
- * is disabled and are handed over (and reset) at delivery.  An absolute
+ * is disabled and are handed over (and reset) at delivery; in libkqueue's
+ * mode EV_ENABLE drops them and restarts the timer instead.  An absolute
  * timer without EV_CLEAR is the exception: once fired it stays triggered,
  * reported again (data 1) by every kevent() until deleted or modified, as
  * FreeBSD, NetBSD and OpenBSD add EV_CLEAR only to relative timers.
@@ -176,23 +177,58 @@ static void kq_timer_detach(struct knote *kn)
 	kq_uacct_uncharge_timer(kn->kq->uacct);
 }
 
-/* Re-adding restarts with the new values and drops what was undelivered. */
-static int kq_timer_modify(struct knote *kn, const struct kq_kev *kev)
+/* Stop the timer and drop what it counted; kq->mtx held. */
+static void kq_timer_stop(struct knote *kn)
 {
-	u64 ns, slack;
-	int err;
-
-	if (!(kev->flags & EV_ADD))
-		return 0;
-	err = kq_timer_ns(kev, &ns, &slack);
-	if (err)
-		return err;
 	hrtimer_cancel(&kn->timer.timer);
 	spin_lock_irq(&kn->kq->lock);
 	kn->timer.count = 0;
 	kn->status &= ~KN_ACTIVE;
 	kq_knote_dequeue_locked(kn);
 	spin_unlock_irq(&kn->kq->lock);
+}
+
+/*
+ * libkqueue's EV_ENABLE (kevent() in its mode): a disabled timer starts
+ * over from now with its registered values, and what it counted while
+ * disabled is dropped, as libkqueue re-arms its timerfd.  FreeBSD instead
+ * reports those expirations at once.
+ */
+static void kq_timer_libkqueue_enable(struct knote *kn)
+{
+	struct kq_kev kev = { .flags = kn->flags, .fflags = kn->sfflags,
+			      .data = kn->sdata };
+	bool disabled;
+	u64 ns, slack;
+
+	spin_lock_irq(&kn->kq->lock);
+	disabled = kn->status & KN_DISABLED;
+	spin_unlock_irq(&kn->kq->lock);
+	if (!disabled)
+		return;
+	if (kn->x)
+		kev.ext[1] = kn->x->ext[1];	/* NOTE_LEEWAY */
+	if (kq_timer_ns(&kev, &ns, &slack))
+		return;		/* validated at registration */
+	kq_timer_stop(kn);
+	kq_timer_start(kn, ns, slack);
+}
+
+/* Re-adding restarts with the new values and drops what was undelivered. */
+static int kq_timer_modify(struct knote *kn, const struct kq_kev *kev)
+{
+	u64 ns, slack;
+	int err;
+
+	if (!(kev->flags & EV_ADD)) {
+		if ((kev->flags & EV_ENABLE) && kev->libkqueue)
+			kq_timer_libkqueue_enable(kn);
+		return 0;
+	}
+	err = kq_timer_ns(kev, &ns, &slack);
+	if (err)
+		return err;
+	kq_timer_stop(kn);
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
 	kq_timer_darwin_oneshot(kn, kev);
