@@ -155,6 +155,7 @@ struct knote {
 	unsigned int status;
 	bool forced;			/* EV_FORCEONESHOT: report at next harvest */
 	bool defer_wake;		/* source is a kqueue or an epoll */
+	bool darwin;			/* made by kevent64(), kevent_qos() */
 	struct kq_nest_link *nest;	/* when ident is another kqueue */
 
 	/*
@@ -218,6 +219,7 @@ struct kq_kev {
 	s32 qos;		/* struct kevent_qos_s only */
 	u32 xflags;		/* struct kevent_qos_s only */
 	bool darwin;		/* a kevent64() or kevent_qos() record/call */
+	bool libkqueue;		/* a kevent() change in libkqueue's mode */
 	void __user *uscratch;	/* harvest: the caller's slot, for TIOCINQ */
 	bool park;		/* not ready, and no wakeup will say when */
 	bool drop;		/* not reported, and the knote is done */

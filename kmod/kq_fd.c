@@ -110,7 +110,8 @@ static void kq_fd_detach(struct knote *kn)
  */
 static void kq_fd_recheck_mask(struct knote *kn, __poll_t mask)
 {
-	struct kq_kev tmp = { .probe = true };
+	/* Darwin's readiness for a knote its calls registered */
+	struct kq_kev tmp = { .probe = true, .darwin = kn->darwin };
 	bool ready = kq_fd_ready(kn, mask, &tmp);
 
 	spin_lock_irq(&kn->kq->lock);

@@ -61,20 +61,23 @@ static s64 kq_sock_readable(struct sock *sk)
 /*
  * Darwin's EV_OOBAND, returned through kevent64() and kevent_qos(): TCP
  * urgent data is pending; data is the bytes before the mark (at the mark,
- * the bytes after it, as computed already).
+ * the bytes after it, as computed already).  As XNU's filt_soread, that
+ * alone makes the socket readable, also at the mark with no in-band byte
+ * queued (where tcp_inq() says 0).  Returns true when it did.
  */
-static void kq_sock_oob(struct sock *sk, struct kq_kev *out)
+static bool kq_sock_oob(struct sock *sk, struct kq_kev *out)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 before;
 
 	if (!out->darwin || !kq_is_tcp(sk) ||
 	    !(READ_ONCE(tp->urg_data) & TCP_URG_VALID))
-		return;
+		return false;
 	out->flags |= EV_OOBAND;
 	before = READ_ONCE(tp->urg_seq) - READ_ONCE(tp->copied_seq);
 	if (before)
 		out->data = before;
+	return true;
 }
 
 static s64 kq_sock_writable(struct sock *sk)
@@ -239,8 +242,7 @@ static bool kq_sock_ready(struct knote *kn, struct socket *sock,
 			return true;
 		}
 		ready = out->data >= kq_lowat(kn) || err;
-		kq_sock_oob(sk, out);
-		return ready;
+		return kq_sock_oob(sk, out) || ready;
 	case EVFILT_WRITE:
 		if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
 			return false;

@@ -23,7 +23,7 @@ struct kq_call {
 	int nevents;
 	unsigned int recsize;
 	bool darwin;		/* kevent64(), kevent_qos() records */
-	bool libkqueue_flags;	/* KQ_KEVENT_LIBKQUEUE_FLAGS */
+	bool libkqueue_flags;	/* KQ_KEVENT_LIBKQUEUE_BEHAVIOUR */
 	u64 version_str;
 };
 
@@ -267,6 +267,8 @@ static int kq_apply_changes_locked(const struct kq_call *c, int *nevents)
 			continue;
 		caller_flags = kev.flags;
 		kev.flags &= ~EV_SYSFLAGS;
+		/* Darwin's records take libkqueue's flags, not its filters' ways */
+		kev.libkqueue = c->libkqueue_flags && !c->darwin;
 		if (kev.filter == EVFILT_LIBKQUEUE) {
 			err = kq_libkqueue_change(&kev, c->version_str);
 			if (err > 0) {
@@ -668,7 +670,7 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 	c.nevents = args.nevents;
 	c.recsize = args.record_size;
 	c.darwin = kq_record_is_darwin(c.recsize);
-	c.libkqueue_flags = args.flags & KQ_KEVENT_LIBKQUEUE_FLAGS;
+	c.libkqueue_flags = args.flags & KQ_KEVENT_LIBKQUEUE_BEHAVIOUR;
 	c.version_str = args.version_str;
 
 	nevents = c.nevents;

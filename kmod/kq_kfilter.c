@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* NetBSD's KFILTER_BYFILTER and KFILTER_BYNAME: filter names and numbers. */
+/*
+ * NetBSD's KFILTER_BYFILTER and KFILTER_BYNAME: filter names and numbers.
+ * Like NetBSD's own table, this one lists every filter the ABI names,
+ * also those EV_ADD refuses here (EINVAL): a program may look up
+ * EVFILT_AIO or EVFILT_FS before it tries them.
+ */
 #include <linux/uaccess.h>
 #include <linux/string.h>
 #include <linux/compat.h>
@@ -11,14 +16,21 @@ static const struct {
 } kq_filter_names[] = {
 	{ EVFILT_READ, "EVFILT_READ" },
 	{ EVFILT_WRITE, "EVFILT_WRITE" },
+	{ EVFILT_AIO, "EVFILT_AIO" },
 	{ EVFILT_VNODE, "EVFILT_VNODE" },
 	{ EVFILT_PROC, "EVFILT_PROC" },
 	{ EVFILT_SIGNAL, "EVFILT_SIGNAL" },
 	{ EVFILT_TIMER, "EVFILT_TIMER" },
+	{ EVFILT_NETDEV, "EVFILT_NETDEV" },
+	{ EVFILT_FS, "EVFILT_FS" },
+	{ EVFILT_LIO, "EVFILT_LIO" },
 	{ EVFILT_USER, "EVFILT_USER" },
+	{ EVFILT_LIBKQUEUE, "EVFILT_LIBKQUEUE" },
 	{ EVFILT_EMPTY, "EVFILT_EMPTY" },
 	{ EVFILT_PROCDESC, "EVFILT_PROCDESC" },
 	{ EVFILT_EXCEPT, "EVFILT_EXCEPT" },
+	{ EVFILT_MACHPORT, "EVFILT_MACHPORT" },
+	{ EVFILT_VM, "EVFILT_VM" },
 };
 
 #define KQ_KFILTER_MAXNAME	32

@@ -198,6 +198,7 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 	kn->udata = kev->udata;
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
+	kn->darwin = kev->darwin;
 	kn->flags = kev->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH |
 				  EV_RECEIPT | EV_UDATA_SPECIFIC);
 	INIT_LIST_HEAD(&kn->alink);

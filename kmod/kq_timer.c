@@ -4,7 +4,11 @@
  * context: it counts the expirations and queues the knote, nothing more.
  * Relative timers use CLOCK_MONOTONIC; NOTE_ABSOLUTE deadlines are in
  * CLOCK_REALTIME, as on BSD.  Expirations keep counting while the knote
- * is disabled and are handed over (and reset) at delivery.
+ * is disabled and are handed over (and reset) at delivery; in libkqueue's
+ * mode EV_ENABLE drops them and restarts the timer instead.  An absolute
+ * timer without EV_CLEAR is the exception: once fired it stays triggered,
+ * reported again (data 1) by every kevent() until deleted or modified, as
+ * FreeBSD, NetBSD and OpenBSD add EV_CLEAR only to relative timers.
  *
  * Darwin's flags: NOTE_MACHTIME is nanoseconds (a Mach time unit here)
  * and its absolute deadlines are CLOCK_MONOTONIC's, NOTE_MACH_CONTINUOUS_TIME
@@ -173,28 +177,73 @@ static void kq_timer_detach(struct knote *kn)
 	kq_uacct_uncharge_timer(kn->kq->uacct);
 }
 
-/* Re-adding restarts with the new values and drops what was undelivered. */
-static int kq_timer_modify(struct knote *kn, const struct kq_kev *kev)
+/* Stop the timer and drop what it counted; kq->mtx held. */
+static void kq_timer_stop(struct knote *kn)
 {
-	u64 ns, slack;
-	int err;
-
-	if (!(kev->flags & EV_ADD))
-		return 0;
-	err = kq_timer_ns(kev, &ns, &slack);
-	if (err)
-		return err;
 	hrtimer_cancel(&kn->timer.timer);
 	spin_lock_irq(&kn->kq->lock);
 	kn->timer.count = 0;
 	kn->status &= ~KN_ACTIVE;
 	kq_knote_dequeue_locked(kn);
 	spin_unlock_irq(&kn->kq->lock);
+}
+
+/*
+ * libkqueue's EV_ENABLE (kevent() in its mode): a disabled timer starts
+ * over from now with its registered values, and what it counted while
+ * disabled is dropped, as libkqueue re-arms its timerfd.  FreeBSD instead
+ * reports those expirations at once.
+ */
+static void kq_timer_libkqueue_enable(struct knote *kn)
+{
+	struct kq_kev kev = { .flags = kn->flags, .fflags = kn->sfflags,
+			      .data = kn->sdata };
+	bool disabled;
+	u64 ns, slack;
+
+	spin_lock_irq(&kn->kq->lock);
+	disabled = kn->status & KN_DISABLED;
+	spin_unlock_irq(&kn->kq->lock);
+	if (!disabled)
+		return;
+	if (kn->x)
+		kev.ext[1] = kn->x->ext[1];	/* NOTE_LEEWAY */
+	if (kq_timer_ns(&kev, &ns, &slack))
+		return;		/* validated at registration */
+	kq_timer_stop(kn);
+	kq_timer_start(kn, ns, slack);
+}
+
+/* Re-adding restarts with the new values and drops what was undelivered. */
+static int kq_timer_modify(struct knote *kn, const struct kq_kev *kev)
+{
+	u64 ns, slack;
+	int err;
+
+	if (!(kev->flags & EV_ADD)) {
+		if ((kev->flags & EV_ENABLE) && kev->libkqueue)
+			kq_timer_libkqueue_enable(kn);
+		return 0;
+	}
+	err = kq_timer_ns(kev, &ns, &slack);
+	if (err)
+		return err;
+	kq_timer_stop(kn);
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
 	kq_timer_darwin_oneshot(kn, kev);
 	kq_timer_start(kn, ns, slack);
 	return 0;
+}
+
+/*
+ * An absolute timer without EV_CLEAR stays triggered once it has fired
+ * (FreeBSD's filt_timer: its data, 1, is never reset).  Through Darwin's
+ * calls it is EV_ONESHOT and goes at its first delivery anyway.
+ */
+static bool kq_timer_stays(const struct knote *kn)
+{
+	return (kn->sfflags & NOTE_ABSOLUTE) && !(kn->flags & EV_CLEAR);
 }
 
 static bool kq_timer_event(struct knote *kn, struct kq_kev *out)
@@ -212,8 +261,13 @@ static bool kq_timer_event(struct knote *kn, struct kq_kev *out)
 	ready = kn->timer.count > 0;
 	out->data = kn->timer.count;
 	out->fflags = 0;
-	kn->timer.count = 0;
-	kn->status &= ~KN_ACTIVE;
+	if (ready && kq_timer_stays(kn)) {
+		/* fired for good: reported again at every harvest */
+		out->level = true;
+	} else {
+		kn->timer.count = 0;
+		kn->status &= ~KN_ACTIVE;
+	}
 	spin_unlock_irq(&kn->kq->lock);
 	return ready;
 }

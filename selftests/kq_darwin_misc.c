@@ -2,8 +2,9 @@
 /*
  * The rest of Darwin's names: EVFILT_MACHPORT and EVFILT_VM are EINVAL,
  * EV_OOBAND comes back from EVFILT_READ on a TCP socket with urgent data
- * (kevent64() only), EV_POLL is ignored on input, and EVFILT_VNODE's
- * NOTE_FUNLOCK and NOTE_NONE are accepted and never reported.
+ * (kevent64() only; urgent data alone fires it), EV_POLL is ignored on
+ * input, and EVFILT_VNODE's NOTE_FUNLOCK and NOTE_NONE are accepted and
+ * never reported.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -122,6 +123,66 @@ TEST_F(dm, oob_on_tcp)
 	ASSERT_EQ(1, poll64(self->kq, &ev));
 	EXPECT_EQ(2, ev.data);
 	EXPECT_EQ(0, ev.flags & EV_OOBAND);
+	close(fd[0]);
+	close(fd[1]);
+}
+
+/*
+ * Urgent data alone, the read position at the mark (SO_OOBINLINE off):
+ * Linux counts nothing readable, but XNU's filt_soread fires EVFILT_READ
+ * with EV_OOBAND (data 0), level-triggered until the urgent byte is read.
+ * kevent()'s knotes (FreeBSD) leave urgent data to EVFILT_EXCEPT.
+ */
+TEST_F(dm, oob_alone_wakes_darwin_reader)
+{
+	struct timespec zero = { 0, 0 }, wait = { 5, 0 };
+	struct kevent64_s ev;
+	struct kevent k;
+	struct pollfd pfd;
+	int fd[2], late[2], bsd;
+	char c;
+
+	ASSERT_EQ(0, tcp_pair(fd));
+	ASSERT_EQ(0, tcp_pair(late));
+	bsd = kqueue();
+	ASSERT_LE(0, bsd);
+	/* registered before the urgent byte comes: its arrival wakes */
+	ASSERT_EQ(0, change(self->kq, late[1], EVFILT_READ, EV_ADD, 0));
+	ASSERT_EQ(0, poll64(self->kq, &ev));
+	ASSERT_EQ(1, send(late[0], "!", 1, MSG_OOB));
+	ASSERT_EQ(1, kevent64(self->kq, NULL, 0, &ev, 1, 0, &wait));
+	EXPECT_EQ((__u64)late[1], ev.ident);
+	EXPECT_TRUE(ev.flags & EV_OOBAND);
+	EXPECT_EQ(0, ev.data);
+	ASSERT_EQ(0, change(self->kq, late[1], EVFILT_READ, EV_DELETE, 0));
+
+	/* registered after: fires at once */
+	ASSERT_EQ(1, send(fd[0], "?", 1, MSG_OOB));
+	pfd.fd = fd[1];
+	pfd.events = POLLPRI;
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(0, change(self->kq, fd[1], EVFILT_READ, EV_ADD, 0));
+	ASSERT_EQ(1, poll64(self->kq, &ev));
+	EXPECT_EQ((__u64)fd[1], ev.ident);
+	EXPECT_EQ(EVFILT_READ, ev.filter);
+	EXPECT_TRUE(ev.flags & EV_OOBAND);
+	EXPECT_EQ(0, ev.data);
+	/* level-triggered: still there */
+	ASSERT_EQ(1, poll64(self->kq, &ev));
+	EXPECT_TRUE(ev.flags & EV_OOBAND);
+
+	/* FreeBSD's kevent(): nothing to read in band, no event */
+	EV_SET(&k, fd[1], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	ASSERT_EQ(0, kevent(bsd, &k, 1, &k, 1, &zero));
+
+	/* the urgent byte read: nothing more */
+	ASSERT_EQ(1, recv(fd[1], &c, 1, MSG_OOB));
+	EXPECT_EQ('?', c);
+	EXPECT_EQ(0, poll64(self->kq, &ev));
+	EXPECT_EQ(0, kevent(bsd, NULL, 0, &k, 1, &zero));
+	close(bsd);
+	close(late[0]);
+	close(late[1]);
 	close(fd[0]);
 	close(fd[1]);
 }

@@ -7,7 +7,9 @@
  *   ENAMETOOLONG when len is too small, ENOENT for an unknown filter,
  *   EFAULT for a bad name pointer.
  * - KFILTER_BYNAME: name -> filter; ENOENT for an unknown name.
- * - Every supported filter round-trips.
+ * - Every filter <sys/event.h> names round-trips, as in NetBSD's table:
+ *   also those EV_ADD refuses here (EINVAL), such as EVFILT_AIO and
+ *   EVFILT_FS.
  * - On a descriptor that is not a kqueue the ioctl fails (ENOTTY), on a
  *   closed one with EBADF.
  */
@@ -18,17 +20,25 @@
 static const struct {
 	int filter;
 	const char *name;
+	int refused;	/* EV_ADD gives EINVAL */
 } filters[] = {
-	{ EVFILT_READ,		"EVFILT_READ" },
-	{ EVFILT_WRITE,		"EVFILT_WRITE" },
-	{ EVFILT_VNODE,		"EVFILT_VNODE" },
-	{ EVFILT_PROC,		"EVFILT_PROC" },
-	{ EVFILT_SIGNAL,	"EVFILT_SIGNAL" },
-	{ EVFILT_TIMER,		"EVFILT_TIMER" },
-	{ EVFILT_USER,		"EVFILT_USER" },
-	{ EVFILT_EMPTY,		"EVFILT_EMPTY" },
-	{ EVFILT_PROCDESC,	"EVFILT_PROCDESC" },
-	{ EVFILT_EXCEPT,	"EVFILT_EXCEPT" },
+	{ EVFILT_READ,		"EVFILT_READ",		0 },
+	{ EVFILT_WRITE,		"EVFILT_WRITE",		0 },
+	{ EVFILT_AIO,		"EVFILT_AIO",		1 },
+	{ EVFILT_VNODE,		"EVFILT_VNODE",		0 },
+	{ EVFILT_PROC,		"EVFILT_PROC",		0 },
+	{ EVFILT_SIGNAL,	"EVFILT_SIGNAL",	0 },
+	{ EVFILT_TIMER,		"EVFILT_TIMER",		0 },
+	{ EVFILT_NETDEV,	"EVFILT_NETDEV",	1 },
+	{ EVFILT_FS,		"EVFILT_FS",		1 },
+	{ EVFILT_LIO,		"EVFILT_LIO",		1 },
+	{ EVFILT_USER,		"EVFILT_USER",		0 },
+	{ EVFILT_LIBKQUEUE,	"EVFILT_LIBKQUEUE",	0 },
+	{ EVFILT_EMPTY,		"EVFILT_EMPTY",		0 },
+	{ EVFILT_PROCDESC,	"EVFILT_PROCDESC",	0 },
+	{ EVFILT_EXCEPT,	"EVFILT_EXCEPT",	0 },
+	{ EVFILT_MACHPORT,	"EVFILT_MACHPORT",	1 },
+	{ EVFILT_VM,		"EVFILT_VM",		1 },
 };
 
 #define NFILTERS	(int)(sizeof(filters) / sizeof(filters[0]))
@@ -110,6 +120,43 @@ TEST_F(kf, every_filter_round_trips)
 	}
 }
 
+/*
+ * The filters EV_ADD refuses are named all the same (NetBSD lists
+ * EVFILT_AIO and EVFILT_FS whether or not a kernel supports them).
+ */
+TEST_F(kf, refused_filters_are_named)
+{
+	struct timespec zero = { 0, 0 };
+	struct kevent ch;
+	char buf[64];
+	uint32_t f;
+	int i, n = 0;
+
+	for (i = 0; i < NFILTERS; i++) {
+		if (!filters[i].refused)
+			continue;
+		n++;
+		memset(buf, 'X', sizeof(buf));
+		ASSERT_EQ(0, byfilter(self->kq, (uint32_t)filters[i].filter,
+				      buf, sizeof(buf)))
+			TH_LOG("BYFILTER %d: %s", filters[i].filter,
+			       strerror(errno));
+		EXPECT_STREQ(filters[i].name, buf);
+		f = 0;
+		ASSERT_EQ(0, byname(self->kq, filters[i].name, &f))
+			TH_LOG("BYNAME %s: %s", filters[i].name,
+			       strerror(errno));
+		EXPECT_EQ((uint32_t)filters[i].filter, f);
+		/* known, and still refused */
+		EV_SET(&ch, 0, filters[i].filter, EV_ADD, 0, 0, NULL);
+		errno = 0;
+		EXPECT_EQ(-1, kevent(self->kq, &ch, 1, NULL, 0, &zero))
+			TH_LOG("EV_ADD on %s was accepted", filters[i].name);
+		EXPECT_EQ(EINVAL, errno);
+	}
+	EXPECT_EQ(6, n);
+}
+
 TEST_F(kf, exact_buffer_and_too_small)
 {
 	size_t n = strlen("EVFILT_PROCDESC") + 1;
@@ -136,10 +183,8 @@ TEST_F(kf, exact_buffer_and_too_small)
 TEST_F(kf, unknown_filter_enoent)
 {
 	static const uint32_t unknown[] = {
-		0, 1, 2, 100, 0x7fffffff, (uint32_t)EVFILT_AIO,
-		(uint32_t)EVFILT_NETDEV, (uint32_t)EVFILT_FS,
-		(uint32_t)EVFILT_LIO, (uint32_t)-16, (uint32_t)-100,
-		(uint32_t)-32768,
+		0, 1, 2, 100, 0x7fffffff, (uint32_t)-18, (uint32_t)-100,
+		(uint32_t)-32768, 0xffff,
 	};
 	char buf[64];
 	unsigned int i;
@@ -162,8 +207,8 @@ TEST_F(kf, unknown_name_enoent)
 {
 	static const char *const unknown[] = {
 		"", "EVFILT_", "EVFILT_FOO", "evfilt_read", "EVFILT_READX",
-		"EVFILT_REA", "READ", "EVFILT_AIO", "EVFILT_LIO",
-		"EVFILT_NETDEV", "EVFILT_FS", " EVFILT_READ",
+		"EVFILT_REA", "READ", "EVFILT_SYSCOUNT", "EVFILT_AIOX",
+		"EVFILT_F", " EVFILT_READ",
 	};
 	unsigned int i;
 	uint32_t f;

@@ -3,9 +3,12 @@
  * What binaries built against libkqueue expect beyond BSD: its query filter
  * EVFILT_LIBKQUEUE (NOTE_VERSION, NOTE_VERSION_STR, the run-time knobs,
  * NOTE_FILE_POLL_INTERVAL), and, when asked for with
- * KQUEUE_LIBKQUEUE_FLAGS=1 in the shim's environment (or
- * KQ_KEVENT_LIBKQUEUE_FLAGS in the ioctl), the flags libkqueue returns:
- * EV_ADD kept in events, the change's own flags kept in receipts.
+ * KQUEUE_LIBKQUEUE_BEHAVIOUR=1 (first name KQUEUE_LIBKQUEUE_FLAGS=1) in the
+ * shim's environment, or KQ_KEVENT_LIBKQUEUE_BEHAVIOUR in the ioctl,
+ * libkqueue's behaviour: the flags it returns (EV_ADD kept in events, the
+ * change's own flags kept in receipts), and timers that EV_ENABLE restarts,
+ * dropping what they counted while disabled (libkqueue's
+ * test_kevent_timer_dispatch).
  */
 #include "kq_util.h"
 
@@ -24,17 +27,24 @@ static int query(int kq, unsigned int fflags, struct kevent *out, int nout)
 }
 
 /* The raw ioctl, for the argument block's fields the shim fills itself. */
-static int raw_kevent(int kq, const struct kevent *ch, int nch,
-		      struct kevent *ev, int nev, __u32 size, __u64 flags)
+static int raw_kevent_ts(int kq, const struct kevent *ch, int nch,
+			 struct kevent *ev, int nev, __u32 size, __u64 flags,
+			 const struct timespec *ts)
 {
 	struct kq_kevent_args a = {
 		.size = size, .record_size = sizeof(struct kevent),	/* 32 or 20 */
 		.changelist = (uintptr_t)ch, .eventlist = (uintptr_t)ev,
-		.nchanges = nch, .nevents = nev, .timeout = (uintptr_t)&zero_ts,
+		.nchanges = nch, .nevents = nev, .timeout = (uintptr_t)ts,
 		.flags = flags,
 	};
 
 	return ioctl(kq, KQ_IOC_KEVENT, &a);
+}
+
+static int raw_kevent(int kq, const struct kevent *ch, int nch,
+		      struct kevent *ev, int nev, __u32 size, __u64 flags)
+{
+	return raw_kevent_ts(kq, ch, nch, ev, nev, size, flags, &zero_ts);
 }
 
 FIXTURE(lkq) {
@@ -191,47 +201,140 @@ TEST_F(lkq, freebsd_flags_by_default)
 	EXPECT_EQ(EV_ERROR, r.error);
 }
 
-/* A libkqueue-flags call, made with the raw ioctl. */
-static int kevent_libkqueue_flags(int kq, const struct kevent *ch, int nch,
-				  struct kevent *ev, int nev,
-				  const struct timespec *ts)
+/* A call in libkqueue's mode, made with the raw ioctl. */
+static int kevent_libkqueue(int kq, const struct kevent *ch, int nch,
+			    struct kevent *ev, int nev,
+			    const struct timespec *ts)
 {
-	(void)ts;
-	return raw_kevent(kq, ch, nch, ev, nev, sizeof(struct kq_kevent_args),
-			  KQ_KEVENT_LIBKQUEUE_FLAGS);
+	return raw_kevent_ts(kq, ch, nch, ev, nev,
+			     sizeof(struct kq_kevent_args),
+			     KQ_KEVENT_LIBKQUEUE_BEHAVIOUR, ts);
 }
 
 TEST_F(lkq, libkqueue_flags_by_ioctl_flag)
 {
 	struct flag_result r;
 
-	ASSERT_EQ(0, returned_flags(self->kq, kevent_libkqueue_flags, &r));
+	/* the first name is the same bit */
+	ASSERT_EQ(KQ_KEVENT_LIBKQUEUE_BEHAVIOUR, KQ_KEVENT_LIBKQUEUE_FLAGS);
+	ASSERT_EQ(0, returned_flags(self->kq, kevent_libkqueue, &r));
 	EXPECT_EQ(LIBKQUEUE_EVENT, r.event);
 	EXPECT_EQ(LIBKQUEUE_RECEIPT, r.receipt);
 	EXPECT_EQ(LIBKQUEUE_ERROR, r.error);
 }
 
+#define PERIOD_MS	100
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 /*
- * The shared shim, loaded in a child with or without
- * KQUEUE_LIBKQUEUE_FLAGS=1: the variable is read when the library loads,
- * so unsetting it afterwards changes nothing.  Exit status 0: libkqueue's
- * flags, 1: FreeBSD's, 2+: something else.
+ * libkqueue's test_kevent_timer_dispatch, through @kev: an EV_DISPATCH
+ * timer fires, stays disabled for several periods, and is re-enabled.
+ * Returns how many events were pending right after the EV_ENABLE (and
+ * their data in *pending_data), and the first event after that in *after
+ * with its delay from the EV_ENABLE in *after_ms; -1 on a failed call.
  */
-static int shim_child(const char *env)
+static int dispatch_timer(int kq, kevent_fn kev, long long *pending_data,
+			  struct kevent *after, long long *after_ms)
+{
+	struct timespec wait = { 5, 0 };
+	struct kevent ch, ev;
+	long long t0;
+	int n;
+
+	EV_SET(&ch, 4, EVFILT_TIMER, EV_ADD | EV_DISPATCH, 0, PERIOD_MS, NULL);
+	if (kev(kq, &ch, 1, NULL, 0, &zero_ts) != 0)
+		return -1;
+	if (kev(kq, NULL, 0, &ev, 1, &wait) != 1 || ev.ident != 4)
+		return -1;
+	/* disabled by EV_DISPATCH: nothing for 3.5 periods */
+	if (kev(kq, NULL, 0, &ev, 1, &zero_ts) != 0)
+		return -1;
+	usleep(PERIOD_MS * 3500);
+	if (kev(kq, NULL, 0, &ev, 1, &zero_ts) != 0)
+		return -1;
+	EV_SET(&ch, 4, EVFILT_TIMER, EV_ENABLE | EV_DISPATCH, 0, PERIOD_MS,
+	       NULL);
+	t0 = mono_ms();
+	if (kev(kq, &ch, 1, NULL, 0, &zero_ts) != 0)
+		return -1;
+	n = kev(kq, NULL, 0, &ev, 1, &zero_ts);
+	*pending_data = n == 1 ? ev.data : 0;
+	if (n == 0 && kev(kq, NULL, 0, &ev, 1, &wait) != 1)
+		return -1;
+	*after = ev;
+	*after_ms = mono_ms() - t0;
+	EV_SET(&ch, 4, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	if (kev(kq, &ch, 1, NULL, 0, &zero_ts) != 0)
+		return -1;
+	return n;
+}
+
+/*
+ * In libkqueue's mode EV_ENABLE restarts the timer: the periods that
+ * passed while it was disabled are not reported, and the next event comes
+ * one period after the EV_ENABLE.  FreeBSD reports them at once.
+ */
+TEST_F(lkq, libkqueue_timer_enable_restarts)
+{
+	long long data, ms;
+	struct kevent ev;
+	int n;
+
+	n = dispatch_timer(self->kq, kevent_libkqueue, &data, &ev, &ms);
+	ASSERT_EQ(0, n) TH_LOG("pending after EV_ENABLE: data %lld", data);
+	EXPECT_EQ(4u, ev.ident);
+	EXPECT_EQ(EV_ADD | EV_CLEAR | EV_DISPATCH, ev.flags);
+	EXPECT_LE(PERIOD_MS - 5, ms) TH_LOG("fired %lld ms after EV_ENABLE", ms);
+	EXPECT_LE(1, ev.data);
+	EXPECT_GE(ms / PERIOD_MS + 1, ev.data);
+}
+
+TEST_F(lkq, freebsd_timer_enable_reports_what_was_counted)
+{
+	long long data, ms;
+	struct kevent ev;
+	int n;
+
+	n = dispatch_timer(self->kq, kevent, &data, &ev, &ms);
+	ASSERT_EQ(1, n);
+	EXPECT_LE(3, data) TH_LOG("the periods while disabled were dropped");
+	EXPECT_EQ(EV_CLEAR | EV_DISPATCH, ev.flags);
+}
+
+/*
+ * The shared shim, loaded in a child with @env set (NAME=value; NULL sets
+ * nothing): the variables are read when the library loads, so unsetting
+ * them afterwards changes nothing.  Exit status 0: libkqueue's behaviour
+ * (its flags, and a re-enabled timer restarted), 1: FreeBSD's, 2+:
+ * something else.
+ */
+static int shim_child(const char *env1, const char *env2)
 {
 	struct flag_result r;
 	int (*kq_open)(void);
+	struct kevent after;
+	long long data, ms;
 	kevent_fn kev;
 	void *h;
-	int kq;
+	int kq, n;
 
-	if (env)
-		setenv("KQUEUE_LIBKQUEUE_FLAGS", env, 1);
-	else
-		unsetenv("KQUEUE_LIBKQUEUE_FLAGS");
+	unsetenv("KQUEUE_LIBKQUEUE_BEHAVIOUR");
+	unsetenv("KQUEUE_LIBKQUEUE_FLAGS");
+	if (env1)
+		putenv((char *)env1);
+	if (env2)
+		putenv((char *)env2);
 	h = dlopen(kq_shim_path(), RTLD_NOW | RTLD_LOCAL);
 	if (!h)
 		return 10;
+	unsetenv("KQUEUE_LIBKQUEUE_BEHAVIOUR");
 	unsetenv("KQUEUE_LIBKQUEUE_FLAGS");
 	kq_open = (int (*)(void))dlsym(h, "kqueue");
 	kev = (kevent_fn)dlsym(h, "kevent");
@@ -240,34 +343,42 @@ static int shim_child(const char *env)
 	kq = kq_open();
 	if (kq < 0 || returned_flags(kq, kev, &r))
 		return 12;
+	n = dispatch_timer(kq, kev, &data, &after, &ms);
 	if (r.event == LIBKQUEUE_EVENT && r.receipt == LIBKQUEUE_RECEIPT &&
-	    r.error == LIBKQUEUE_ERROR)
+	    r.error == LIBKQUEUE_ERROR && n == 0)
 		return 0;
 	if (r.event == FREEBSD_EVENT && r.receipt == EV_ERROR &&
-	    r.error == EV_ERROR)
+	    r.error == EV_ERROR && n == 1)
 		return 1;
 	return 13;
 }
 
-static int run_shim_child(const char *env)
+static int run_shim_child(const char *env1, const char *env2)
 {
 	int status;
 	pid_t pid = fork();
 
 	if (pid == 0)
-		_exit(shim_child(env));
+		_exit(shim_child(env1, env2));
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
 }
 
-TEST(shim_environment_selects_libkqueue_flags)
+TEST(shim_environment_selects_libkqueue_behaviour)
 {
 	ASSERT_NE(NULL, kq_shim_path());
-	EXPECT_EQ(0, run_shim_child("1"));
-	EXPECT_EQ(1, run_shim_child(NULL));
-	EXPECT_EQ(1, run_shim_child("0"));
-	EXPECT_EQ(1, run_shim_child(""));
+	EXPECT_EQ(0, run_shim_child("KQUEUE_LIBKQUEUE_BEHAVIOUR=1", NULL));
+	EXPECT_EQ(1, run_shim_child(NULL, NULL));
+	EXPECT_EQ(1, run_shim_child("KQUEUE_LIBKQUEUE_BEHAVIOUR=0", NULL));
+	EXPECT_EQ(1, run_shim_child("KQUEUE_LIBKQUEUE_BEHAVIOUR=", NULL));
+	/* the first name, read when the new one is not set */
+	EXPECT_EQ(0, run_shim_child("KQUEUE_LIBKQUEUE_FLAGS=1", NULL));
+	EXPECT_EQ(1, run_shim_child("KQUEUE_LIBKQUEUE_FLAGS=0", NULL));
+	EXPECT_EQ(1, run_shim_child("KQUEUE_LIBKQUEUE_BEHAVIOUR=0",
+				    "KQUEUE_LIBKQUEUE_FLAGS=1"));
+	EXPECT_EQ(0, run_shim_child("KQUEUE_LIBKQUEUE_BEHAVIOUR=1",
+				    "KQUEUE_LIBKQUEUE_FLAGS=0"));
 }
 
 TEST_HARNESS_MAIN

@@ -9,6 +9,7 @@
  * Expiration counts are checked against bounds computed from measured
  * time, not against nominal values.
  */
+#include <poll.h>
 #include "kq_btest.h"
 
 FIXTURE(timer) {
@@ -409,8 +410,11 @@ TEST_F_TIMEOUT(timer, abstime_seconds, 60)
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
 	ASSERT_GE(now, (long long)deadline * 1000000 - BT_EARLY_MS * 1000);
-	/* An absolute timer is not periodic. */
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 1500));
+	/* Not periodic, and without EV_CLEAR it stays triggered: data 1. */
+	BT_NOW(self->kq, &ev, 21, EVFILT_TIMER);
+	ASSERT_EQ(1, ev.data);
+	BT_OK(self->kq, 21, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	BT_NONE(self->kq);
 }
 
 /* FreeBSD abstime epoch: deadline 0 (ms) fires at once. */
@@ -426,10 +430,79 @@ TEST_F_TIMEOUT(timer, abstime_epoch, 60)
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
 	ASSERT_LT(dt, 1000000LL) TH_LOG("a deadline in the past took %lld us", dt);
-	/* Not periodic: nothing more. */
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 500));
+	/* Not periodic, but fired for good (no EV_CLEAR): data stays 1. */
+	BT_NOW(self->kq, &ev, 22, EVFILT_TIMER);
+	ASSERT_EQ(1, ev.data);
 	/* Without EV_ONESHOT the knote stays until deleted (FreeBSD). */
 	BT_OK(self->kq, 22, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	BT_NONE(self->kq);
+}
+
+/*
+ * FreeBSD, NetBSD and OpenBSD add EV_CLEAR to relative timers only: a
+ * fired absolute timer registered without it stays triggered, reported
+ * by every kevent() with data 1 until deleted or modified.  EV_CLEAR
+ * reports it once, EV_ONESHOT deletes it, EV_DISPATCH disables it after
+ * one report (and EV_ENABLE reports it again).
+ */
+TEST_F_TIMEOUT(timer, abstime_stays_triggered, 60)
+{
+	struct pollfd pfd = { .fd = self->kq, .events = POLLIN };
+	struct timespec ts;
+	struct kevent ev;
+	int i;
+
+	BT_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE, 0, NULL);
+	for (i = 0; i < 4; i++) {
+		BT_ONE(self->kq, &ev, 40, EVFILT_TIMER, BT_WAIT_MS);
+		TIMER_EV_OK(&ev);
+		ASSERT_EQ(1, ev.data) TH_LOG("report %d", i);
+		ASSERT_EQ(0, ev.flags & (EV_CLEAR | EV_ONESHOT));
+	}
+	/* the kqueue stays readable */
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+
+	/* A modify starts over: nothing until the new deadline. */
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	BT_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE | NOTE_SECONDS,
+	      ts.tv_sec + 3600, NULL);
+	BT_NONE(self->kq);
+	BT_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE | NOTE_SECONDS,
+	      ts.tv_sec - 10, NULL);
+	BT_ONE(self->kq, &ev, 40, EVFILT_TIMER, BT_WAIT_MS);
+	BT_NOW(self->kq, &ev, 40, EVFILT_TIMER);
+	ASSERT_EQ(1, ev.data);
+	BT_OK(self->kq, 40, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	BT_NONE(self->kq);
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+
+	/* EV_CLEAR: once. */
+	BT_OK(self->kq, 41, EVFILT_TIMER, EV_ADD | EV_CLEAR, NOTE_ABSOLUTE, 0,
+	      NULL);
+	BT_ONE(self->kq, &ev, 41, EVFILT_TIMER, BT_WAIT_MS);
+	ASSERT_EQ(1, ev.data);
+	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 300));
+	BT_OK(self->kq, 41, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+
+	/* EV_ONESHOT: once, and the knote is gone. */
+	BT_OK(self->kq, 42, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_ABSOLUTE,
+	      0, NULL);
+	BT_ONE(self->kq, &ev, 42, EVFILT_TIMER, BT_WAIT_MS);
+	ASSERT_EQ(1, ev.data);
+	BT_NONE(self->kq);
+	BT_ERR(self->kq, ENOENT, 42, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+
+	/* EV_DISPATCH: one report, then disabled; EV_ENABLE: again. */
+	BT_OK(self->kq, 43, EVFILT_TIMER, EV_ADD | EV_DISPATCH, NOTE_ABSOLUTE,
+	      0, NULL);
+	BT_ONE(self->kq, &ev, 43, EVFILT_TIMER, BT_WAIT_MS);
+	ASSERT_EQ(1, ev.data);
+	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 300));
+	BT_OK(self->kq, 43, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
+	BT_NOW(self->kq, &ev, 43, EVFILT_TIMER);
+	ASSERT_EQ(1, ev.data);
+	BT_NONE(self->kq);
+	BT_OK(self->kq, 43, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /* FreeBSD abstime postboot / preboot: a past deadline fires at once. */

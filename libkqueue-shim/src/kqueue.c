@@ -61,19 +61,24 @@ static const char kq_version_str[] =
     " over /dev/kqueue)";
 
 /*
- * KQUEUE_LIBKQUEUE_FLAGS=1 in the environment, read once when the library
- * is loaded: returned flags as libkqueue reports them (EV_ADD kept, and
- * receipts that keep the change's flags) for binaries that depend on it.
+ * KQUEUE_LIBKQUEUE_BEHAVIOUR=1 in the environment, read once when the
+ * library is loaded: kevent() behaves as libkqueue does where it differs
+ * from FreeBSD (KQ_KEVENT_LIBKQUEUE_BEHAVIOUR: the flags it returns, and
+ * timers that EV_ENABLE restarts), for binaries that depend on it.
+ * KQUEUE_LIBKQUEUE_FLAGS, the variable's first name, counts when
+ * KQUEUE_LIBKQUEUE_BEHAVIOUR is not set at all.
  */
 static uint64_t kq_call_flags;
 
 __attribute__((constructor)) static void
 kq_read_environment(void)
 {
-	const char *v = getenv("KQUEUE_LIBKQUEUE_FLAGS");
+	const char *v = getenv("KQUEUE_LIBKQUEUE_BEHAVIOUR");
 
+	if (v == NULL)
+		v = getenv("KQUEUE_LIBKQUEUE_FLAGS");
 	if (v != NULL && v[0] != '\0' && strcmp(v, "0") != 0)
-		kq_call_flags = KQ_KEVENT_LIBKQUEUE_FLAGS;
+		kq_call_flags = KQ_KEVENT_LIBKQUEUE_BEHAVIOUR;
 }
 
 /*
@@ -147,7 +152,7 @@ kevent(int kq, const struct kevent *changelist, int nchanges,
 	/*
 	 * A module older than this library rejects the new fields, before
 	 * any change is applied: again, as the first version (no
-	 * NOTE_VERSION_STR string, no libkqueue flags).
+	 * NOTE_VERSION_STR string, no libkqueue behaviour).
 	 */
 	if (n == -1 && errno == E2BIG) {
 		args.size = KQ_KEVENT_ARGS_SIZE_VER0;

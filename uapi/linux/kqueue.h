@@ -78,7 +78,8 @@
  * Darwin's EVFILT_READ flags, in EV_SYSFLAGS: as on Darwin, a change's
  * system flags are ignored, so they mean nothing on input.  EV_OOBAND is
  * returned by EVFILT_READ through kevent64() and kevent_qos() when a TCP
- * socket has urgent data pending (data: the bytes before the mark).
+ * socket has urgent data pending (data: the bytes before the mark); urgent
+ * data alone, at the mark, fires it there too (Darwin's filt_soread).
  */
 #define EV_POLL			0x1000
 #define EV_OOBAND		EV_FLAG1
@@ -300,19 +301,24 @@ struct kq_kevent_args {
 #define KQ_KEVENT_ARGS_SIZE_VER1	56	/* version_str */
 
 /*
- * kq_kevent_args.flags.  KQ_KEVENT_LIBKQUEUE_FLAGS: report flags the way
- * libkqueue does, for binaries that depend on it: returned events keep
- * EV_ADD, and EV_RECEIPT and error records keep the change's own flags
- * (with EV_ERROR added) instead of FreeBSD's bare EV_ERROR.
+ * kq_kevent_args.flags.  KQ_KEVENT_LIBKQUEUE_BEHAVIOUR: behave as
+ * libkqueue does where it differs from FreeBSD, for binaries that depend
+ * on it.  Flags: returned events keep EV_ADD, and EV_RECEIPT and error
+ * records keep the change's own flags (with EV_ERROR added) instead of
+ * FreeBSD's bare EV_ERROR.  Timers: EV_ENABLE restarts a disabled timer
+ * from now and drops the expirations it counted while disabled.  With
+ * Darwin's records (kevent64_s, kevent_qos_s) only the flags change.
+ * KQ_KEVENT_LIBKQUEUE_FLAGS is its first name.
  */
-#define KQ_KEVENT_LIBKQUEUE_FLAGS	0x1ULL
+#define KQ_KEVENT_LIBKQUEUE_BEHAVIOUR	0x1ULL
+#define KQ_KEVENT_LIBKQUEUE_FLAGS	KQ_KEVENT_LIBKQUEUE_BEHAVIOUR
 /*
  * KQ_KEVENT_CHANGES_ONLY: apply the changes and report their errors and
  * receipts, but never wait for or harvest events (Darwin's
  * KEVENT_FLAG_ERROR_EVENTS).
  */
 #define KQ_KEVENT_CHANGES_ONLY		0x2ULL
-#define KQ_KEVENT_FLAGS_ALL		(KQ_KEVENT_LIBKQUEUE_FLAGS | \
+#define KQ_KEVENT_FLAGS_ALL		(KQ_KEVENT_LIBKQUEUE_BEHAVIOUR | \
 					 KQ_KEVENT_CHANGES_ONLY)
 
 /* NetBSD's filter-name mapping (struct kfilter_mapping). */
