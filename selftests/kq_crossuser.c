@@ -515,10 +515,11 @@ static long long measure(struct __test_metadata *_metadata, int sock, int op)
 
 /*
  * Phases: control (the knoteless twin), loaded (the attacker), control,
- * loaded, ...: at least three loaded phases, each between two control
- * phases; up to six while an operation is between 1.2x and 3x (a host
- * that was busy through a phase, or a small real cost: with more phases
- * the first goes, the second stays).
+ * loaded, ...: three loaded phases, each between two control phases.
+ * An operation that then reads between 1.2x and 3x gets up to three more
+ * pairs of phases (a host that was busy through a phase, or a small real
+ * cost: with more phases the first goes, the second stays); the others
+ * are settled and measured no more.
  */
 #define XU_PHASES	7
 #define XU_PHASES_MAX	13
@@ -540,19 +541,10 @@ static int over(const long long *v, int n)
 	return lowest(v, 1, n) * 10 > lowest(v, 0, n) * 12;
 }
 
-/* Is some operation between 1.2x and 3x after phases 0..n-1? */
-static int unsettled(long long (*ns)[XU_PHASES_MAX], const int *ops,
-		     int nops, int n)
+/* Between 1.2x and 3x after phases 0..n-1? */
+static int unsettled(const long long *v, int n)
 {
-	int i;
-
-	for (i = 0; i < nops; i++) {
-		const long long *v = ns[ops[i]];
-
-		if (over(v, n) && lowest(v, 1, n) < 3 * lowest(v, 0, n))
-			return 1;
-	}
-	return 0;
+	return over(v, n) && lowest(v, 1, n) < 3 * lowest(v, 0, n);
 }
 
 /*
@@ -565,8 +557,9 @@ static void crossuser_run(struct __test_metadata *_metadata,
 			  const int *ops, int nops)
 {
 	long long ns[OP_N][XU_PHASES_MAX], t;
+	int cnt[OP_N], active[OP_N];	/* phases measured; still measured? */
 	struct xu_victim_ctx v;
-	int sv[2], rdy[2], go[2], ph, i, st;
+	int sv[2], rdy[2], go[2], ph, i, st, more;
 	long knotes0, n;
 
 	if (geteuid() != 0)
@@ -592,14 +585,25 @@ static void crossuser_run(struct __test_metadata *_metadata,
 	if (self->victim == 0)
 		victim(sv[1], &v);
 	knotes0 = kq_read_live("live_knotes");
+	for (i = 0; i < nops; i++)
+		active[ops[i]] = 1;
 
 	for (ph = 0; ph < XU_PHASES_MAX; ph++) {
 		int full = ph & 1;
 
-		/* after a control phase: enough? (debug: no assertions) */
-		if (ph >= XU_PHASES && (ph & 1) &&
-		    (xu_debug() || !unsettled(ns, ops, nops, ph)))
-			break;
+		/* after a control phase: which operations go on? */
+		if (ph >= XU_PHASES && full) {
+			for (i = more = 0; i < nops; i++) {
+				int op = ops[i];
+
+				if (active[op])
+					active[op] = !xu_debug() &&
+						     unsettled(ns[op], ph);
+				more |= active[op];
+			}
+			if (!more)
+				break;
+		}
 
 		self->shm->stop = 0;
 		self->shm->ready = self->shm->done = 0;
@@ -620,8 +624,12 @@ static void crossuser_run(struct __test_metadata *_metadata,
 				       kq_now_ms() - t);
 			ASSERT_EQ(limit, n);
 		}
-		for (i = 0; i < nops; i++)
+		for (i = 0; i < nops; i++) {
+			if (!active[ops[i]])
+				continue;
 			ns[ops[i]][ph] = measure(_metadata, sv[0], ops[i]);
+			cnt[ops[i]] = ph + 1;
+		}
 		self->shm->stop = 1;
 		t = kq_now_ms();
 		ASSERT_EQ(0, own_wait_child(self->attacker, &st,
@@ -653,21 +661,21 @@ static void crossuser_run(struct __test_metadata *_metadata,
 	for (i = 0; i < nops; i++) {
 		const long long *m = ns[ops[i]];
 		char list[2][200];
-		int k, len[2] = { 0, 0 };
+		int k, c = cnt[ops[i]], len[2] = { 0, 0 };
 
-		for (k = 0; k < ph; k++)
+		for (k = 0; k < c; k++)
 			len[k & 1] += snprintf(list[k & 1] + len[k & 1],
 					       sizeof(list[0]) - len[k & 1],
 					       " %.1f", m[k] / 1000.0);
 		TH_LOG("%s: %lld ns, %lld ns with another user's %ld knotes: %.2fx (us, control:%s; loaded:%s)",
-		       op_name[ops[i]], lowest(m, 0, ph), lowest(m, 1, ph),
-		       limit, (double)lowest(m, 1, ph) / lowest(m, 0, ph),
+		       op_name[ops[i]], lowest(m, 0, c), lowest(m, 1, c),
+		       limit, (double)lowest(m, 1, c) / lowest(m, 0, c),
 		       list[0], list[1]);
 	}
 	if (xu_debug())
 		SKIP(return, "timing under KASAN and lockdep says nothing (the ratios are above; the stock kernels assert them)");
 	for (i = 0; i < nops; i++)
-		EXPECT_FALSE(over(ns[ops[i]], ph))
+		EXPECT_FALSE(over(ns[ops[i]], cnt[ops[i]]))
 			TH_LOG("%s: loaded > 1.2 x control", op_name[ops[i]]);
 }
 
