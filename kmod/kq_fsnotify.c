@@ -39,6 +39,9 @@
  * Best effort: without the parent's hub only the wakeup for NOTE_DELETE
  * of a removed directory is missed (kq_vnode_recheck() still sees it).
  *
+ * A hub is charged to its kqueue's user (max_user_bytes) as the process
+ * and signal watches are.
+ *
  * Lifetime: the handler runs under fsnotify's SRCU and may race with the
  * hub's removal: m->lock and m->live keep it from the kqueue once the hub
  * is gone.  The mark, and the hub in it, is freed by fsnotify after its
@@ -240,6 +243,9 @@ static void kq_fs_count(struct kq_fsmark *m, u32 del, u32 add)
 
 static void kq_fs_fanout(struct kq_hub *hub);
 
+/* A hub's cost to its kqueue's user */
+#define KQ_FSMARK_BYTES	kmalloc_size_roundup(sizeof(struct kq_fsmark))
+
 /* This kqueue's hub on @inode, made if need be (not yet armed). */
 static struct kq_fsmark *kq_fs_hub(struct kq *kq, struct inode *inode,
 				   bool flush)
@@ -256,9 +262,13 @@ static struct kq_fsmark *kq_fs_hub(struct kq *kq, struct inode *inode,
 			kq_hub_flush(&m->hub);
 		return m;
 	}
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-	if (!m)
+	if (!kq_uacct_charge_bytes(kq->uacct, KQ_FSMARK_BYTES))
 		return ERR_PTR(-ENOMEM);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m) {
+		kq_uacct_uncharge_bytes(kq->uacct, KQ_FSMARK_BYTES);
+		return ERR_PTR(-ENOMEM);
+	}
 	kq_hub_init(&m->hub, kq, kq_fs_fanout);
 	m->key = key;
 	INIT_LIST_HEAD(&m->knotes);
@@ -269,6 +279,7 @@ static struct kq_fsmark *kq_fs_hub(struct kq *kq, struct inode *inode,
 	fsnotify_init_mark(&m->mark, kq_fs_group);
 	err = rhashtable_insert_fast(&kq_fs_tab, &m->node, kq_fs_params);
 	if (err) {
+		kq_uacct_uncharge_bytes(kq->uacct, KQ_FSMARK_BYTES);
 		fsnotify_put_mark(&m->mark);
 		return ERR_PTR(err);
 	}
@@ -284,6 +295,8 @@ static void kq_fs_hub_drop(struct kq_fsmark *m)
 	spin_unlock(&m->lock);
 	if (m->armed)
 		fsnotify_destroy_mark(&m->mark, kq_fs_group);
+	/* freed later (kq_fs_free_mark), but no longer the kqueue's */
+	kq_uacct_uncharge_bytes(m->hub.kq->uacct, KQ_FSMARK_BYTES);
 	fsnotify_put_mark(&m->mark);
 }
 
