@@ -165,20 +165,27 @@ struct knote {
 	 */
 	union {
 		struct {
-			/* regular files (EVFILT_READ, EVFILT_VNODE) */
+			/*
+			 * EVFILT_VNODE, and EVFILT_READ on a plain file
+			 * (no poll wait queue): the kqueue's hub on the
+			 * inode (kq_fsnotify.c)
+			 */
 			struct kq_fsmark *fsmark;
 			union {
 				/* EVFILT_READ, WRITE, EMPTY, EXCEPT */
 				struct kq_pollwait pw;
-				/* EVFILT_VNODE */
+				/* the knotes with an fsmark */
 				struct {
-					struct kq_fsmark *pmark; /* parent dir */
-					u32 fflags;	/* pending */
-					unsigned int nlink; /* last seen */
-					loff_t size;	/* last seen */
-					bool within;	/* rename in this dir */
-					bool gone;	/* revoked/removed: said */
-				} vn;
+					struct list_head fslink; /* fsmark->knotes */
+					u32 fsmask;	/* FS_* events wanted */
+					/* EVFILT_VNODE */
+					struct {
+						u32 fflags;	/* pending */
+						unsigned int nlink; /* last seen */
+						loff_t size;	/* last seen */
+						bool gone;	/* revoked/removed: said */
+					} vn;
+				};
 			};
 		} fd;
 		struct {
@@ -400,13 +407,9 @@ bool kq_close_tracked(void);
 int kq_close_tracking_init(void);
 void kq_close_tracking_exit(void);
 
-/* kq_fsnotify.c */
+/* kq_fsnotify.c: hubs on inodes (kq_fsnotify.h) */
 int kq_fs_watch(struct knote *kn, u32 mask);
 void kq_fs_unwatch(struct knote *kn);
-struct kq_fsmark *kq_fs_mark(struct knote *kn, struct inode *inode, u32 mask,
-			     bool parent, int *err);
-void kq_fs_unmark(struct kq_fsmark *m);
-void kq_vnode_event(struct knote *kn, u32 mask);
 int kq_fs_init(void);
 void kq_fs_exit(void);
 

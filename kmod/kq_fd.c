@@ -4,7 +4,9 @@
  * file's poll wait queues the way epoll's items do.  The wait-queue
  * callback runs in atomic context with the source's queue lock held: it
  * only marks the knote active and queues it.  The condition and the data
- * are computed at harvest, in process context (kq_fd_data.c).
+ * are computed at harvest, in process context (kq_fd_data.c).  A plain
+ * file has no wait queue: its EVFILT_READ knotes join the kqueue's hub on
+ * the inode instead (kq_fsnotify.c), and kn->fd.pw is unused.
  */
 #include <linux/slab.h>
 #include <linux/file.h>
@@ -86,7 +88,11 @@ static void kq_fd_detach(struct knote *kn)
 {
 	struct kq_pollwait *pwq = &kn->fd.pw, *next;
 
-	kq_fs_unwatch(kn);
+	if (kn->fd.fsmark) {
+		/* a plain file: kn->fd.pw is the hub's link instead */
+		kq_fs_unwatch(kn);
+		return;
+	}
 	for (; pwq; pwq = next) {
 		wait_queue_head_t *whead;
 
@@ -149,11 +155,16 @@ static int kq_fd_attach(struct knote *kn, const struct kq_kev *kev)
 			return err;
 	}
 
-	/* a regular file's growth is seen through fsnotify, not ->poll */
+	/*
+	 * A regular file's growth is seen through fsnotify (kq_fsnotify.c):
+	 * it has no ->poll, and no wait queue to hook.
+	 */
 	if (kq_is_plain_file(kn->file) && kn->filter == EVFILT_READ) {
 		err = kq_fs_watch(kn, FS_MODIFY);
 		if (err)
-			goto err_nest;
+			return err;
+		kq_fd_recheck(kn);
+		return 0;
 	}
 
 	init_poll_funcptr(&kpt.pt, kq_ptable_queue_proc);

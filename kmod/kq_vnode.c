@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * EVFILT_VNODE on fsnotify marks (kq_fsnotify.c): one mark per knote, in
- * the module's own fsnotify group, so inotify's per-user limits do not
- * apply.  The handler runs in the context of the task changing the file;
- * it translates the fsnotify event to NOTE_* bits, accumulates them and
- * queues the knote.
+ * EVFILT_VNODE on fsnotify (kq_fsnotify.c): one mark per kqueue and
+ * inode, a hub, in the module's own fsnotify group, so inotify's per-user
+ * limits do not apply.  A knote asks for the FS_* events its fflags need
+ * (kq_vnode_fsmask()).  The handler, in the context of the task changing
+ * the file, records each event in the hub as hints (kq_vnode_record());
+ * the owner's kevent() gives each knote the NOTE_* bits it asked for
+ * (kq_vnode_fan()).
  *
  * Directories follow the BSD rules: any entry created, removed or renamed
  * is NOTE_WRITE; a subdirectory created, removed or moved in or out
  * changes the link count (NOTE_LINK); a move across directories is
  * NOTE_EXTEND.  fsnotify reports FS_RENAME to the old directory only for a
- * rename within one directory, and before FS_MOVED_FROM/TO: that tells
- * the two apart.
+ * rename within one directory, and before FS_MOVED_FROM/TO, all of them
+ * naming the moved inode: that tells the two apart.  Renames in one
+ * directory are serialized by its lock, so the hub keeps the inode being
+ * renamed within it between those events (within).
  */
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/magic.h>
 #include <linux/fsnotify_backend.h>
-#include "kq.h"
+#include "kq_fsnotify.h"
 
 #ifndef PID_FS_MAGIC
 #define PID_FS_MAGIC	0x50494446	/* pidfs, 6.9+ */
@@ -28,89 +32,151 @@
 			 NOTE_TRUNCATE | NOTE_OPEN | NOTE_CLOSE | \
 			 NOTE_CLOSE_WRITE | NOTE_READ)
 
-#define KQ_VNODE_FSMASK	(FS_MODIFY | FS_ATTRIB | FS_DELETE_SELF | \
-			 FS_MOVE_SELF | FS_UNMOUNT | FS_OPEN | FS_ACCESS | \
-			 FS_CLOSE_WRITE | FS_CLOSE_NOWRITE | FS_CREATE | \
-			 FS_DELETE | FS_MOVED_FROM | FS_MOVED_TO | FS_RENAME)
+/* a move, and whether it stays in the directory */
+#define KQ_FS_MOVES	(FS_MOVED_FROM | FS_MOVED_TO | FS_RENAME)
 
-static u32 kq_vnode_dir_notes(struct knote *kn, u32 mask)
+/* The FS_* events whose hints may hold a bit of @fflags. */
+static u32 kq_vnode_fsmask(u32 fflags, bool isdir)
+{
+	u32 mask = 0;
+
+	if (fflags & (NOTE_WRITE | NOTE_EXTEND | NOTE_TRUNCATE))
+		mask |= FS_MODIFY;
+	if (fflags & (NOTE_ATTRIB | NOTE_LINK | NOTE_DELETE))
+		mask |= FS_ATTRIB;
+	if (fflags & NOTE_DELETE)
+		mask |= FS_DELETE_SELF;
+	if (fflags & NOTE_RENAME)
+		mask |= FS_MOVE_SELF;
+	if (fflags & NOTE_REVOKE)
+		mask |= FS_UNMOUNT;
+	if (fflags & NOTE_OPEN)
+		mask |= FS_OPEN;
+	if (fflags & NOTE_CLOSE)
+		mask |= FS_CLOSE_NOWRITE;
+	if (fflags & NOTE_CLOSE_WRITE)
+		mask |= FS_CLOSE_WRITE;
+	if (fflags & NOTE_READ)
+		mask |= FS_ACCESS;
+	if (!isdir)
+		return mask;
+	if (fflags & (NOTE_WRITE | NOTE_LINK))
+		mask |= FS_CREATE | FS_DELETE;
+	if (fflags & (NOTE_WRITE | NOTE_EXTEND | NOTE_LINK))
+		mask |= KQ_FS_MOVES;
+	return mask;
+}
+
+/* FreeBSD: link() is NOTE_LINK, any unlink() NOTE_DELETE */
+static u32 kq_vnode_nlink_note(unsigned int nlink, unsigned int was)
+{
+	if (nlink > was)
+		return NOTE_LINK;
+	if (nlink < was)
+		return NOTE_DELETE;
+	return NOTE_ATTRIB;
+}
+
+/*
+ * fsnotify handler, kq->lock held: one event on @self (@inode: the entry
+ * a directory event is about) into the hub's hints.
+ */
+void kq_vnode_record(struct kq_fs_pend *p, struct inode **within,
+		     struct inode *self, u32 mask, struct inode *inode)
 {
 	bool isdir = mask & FS_ISDIR;
-	u32 note = 0;
 
 	if (mask & FS_RENAME)
-		kn->fd.vn.within = true;
-	if (mask & (FS_CREATE | FS_DELETE))
-		note |= NOTE_WRITE | (isdir ? NOTE_LINK : 0);
-	if (mask & (FS_MOVED_FROM | FS_MOVED_TO)) {
-		note |= NOTE_WRITE;
-		if (!kn->fd.vn.within)
-			note |= NOTE_EXTEND | (isdir ? NOTE_LINK : 0);
-		if (mask & FS_MOVED_TO)
-			kn->fd.vn.within = false;
+		*within = inode;
+	if (mask & (FS_CREATE | FS_DELETE)) {
+		if (isdir)
+			p->hints |= BIT(KQ_HINT_WL);
+		else
+			p->notes |= NOTE_WRITE;
 	}
-	return note;
-}
-
-static u32 kq_vnode_notes(struct knote *kn, u32 mask, struct inode *inode)
-{
-	u32 note = kq_vnode_dir_notes(kn, mask);
-
+	if (mask & (FS_MOVED_FROM | FS_MOVED_TO)) {
+		if (*within && *within == inode)
+			p->notes |= NOTE_WRITE;
+		else
+			p->hints |= BIT(isdir ? KQ_HINT_WEL : KQ_HINT_WE);
+		if (mask & FS_MOVED_TO)
+			*within = NULL;
+	}
 	if (mask & FS_MODIFY) {
-		loff_t size = i_size_read(inode);
+		loff_t size = i_size_read(self);
 
-		note |= NOTE_WRITE;
-		if (size > kn->fd.vn.size)
-			note |= NOTE_EXTEND;
-		else if (size < kn->fd.vn.size)
-			note |= NOTE_TRUNCATE;
-		kn->fd.vn.size = size;
+		if (!p->modified) {
+			p->modified = true;
+			p->size = size;		/* each knote's own compare */
+		} else if (size > p->last_size) {
+			p->hints |= BIT(KQ_HINT_WE);
+		} else if (size < p->last_size) {
+			p->hints |= BIT(KQ_HINT_WT);
+		} else {
+			p->notes |= NOTE_WRITE;
+		}
+		p->last_size = size;
 	}
 	if (mask & FS_ATTRIB) {
-		unsigned int nlink = READ_ONCE(inode->i_nlink);
+		unsigned int nlink = READ_ONCE(self->i_nlink);
 
-		/* FreeBSD: link() is NOTE_LINK, any unlink() NOTE_DELETE */
-		if (nlink > kn->fd.vn.nlink)
-			note |= NOTE_LINK;
-		else if (nlink < kn->fd.vn.nlink)
-			note |= NOTE_DELETE;
-		else
-			note |= NOTE_ATTRIB;
-		kn->fd.vn.nlink = nlink;
+		if (!p->attrib) {
+			p->attrib = true;
+			p->nlink = nlink;	/* each knote's own compare */
+		} else {
+			p->notes |= kq_vnode_nlink_note(nlink, p->last_nlink);
+		}
+		p->last_nlink = nlink;
 	}
 	if (mask & FS_DELETE_SELF)
-		note |= NOTE_DELETE;
+		p->notes |= NOTE_DELETE;
 	if (mask & FS_MOVE_SELF)
-		note |= NOTE_RENAME;
+		p->notes |= NOTE_RENAME;
 	if (mask & FS_UNMOUNT)
-		note |= NOTE_REVOKE;
+		p->notes |= NOTE_REVOKE;
 	if (mask & FS_OPEN)
-		note |= NOTE_OPEN;
+		p->notes |= NOTE_OPEN;
 	if (mask & FS_CLOSE_NOWRITE)
-		note |= NOTE_CLOSE;
+		p->notes |= NOTE_CLOSE;
 	if (mask & FS_CLOSE_WRITE)
-		note |= NOTE_CLOSE_WRITE;
+		p->notes |= NOTE_CLOSE_WRITE;
 	if (mask & FS_ACCESS)
-		note |= NOTE_READ;
-	return note;
+		p->notes |= NOTE_READ;
 }
 
-/* fsnotify handler, under the mark's lock: translate and queue. */
-void kq_vnode_event(struct knote *kn, u32 mask)
+/*
+ * The fan-out, kq->mtx held: the notes @kn gets from @p.  BSD posts a
+ * hint whole when any asked-for bit is in it (NOTE_WRITE|NOTE_EXTEND).
+ */
+u32 kq_vnode_fan(struct knote *kn, const struct kq_fs_pend *p)
 {
-	struct inode *inode = file_inode(kn->file);
-	unsigned long flags;
-	u32 note;
+	static const u32 hint[KQ_NHINTS] = {
+		[KQ_HINT_WL] = NOTE_WRITE | NOTE_LINK,
+		[KQ_HINT_WE] = NOTE_WRITE | NOTE_EXTEND,
+		[KQ_HINT_WEL] = NOTE_WRITE | NOTE_EXTEND | NOTE_LINK,
+		[KQ_HINT_WT] = NOTE_WRITE | NOTE_TRUNCATE,
+	};
+	u32 want = kn->sfflags, note = p->notes & want, h;
+	unsigned int i;
 
-	spin_lock_irqsave(&kn->kq->lock, flags);
-	note = kq_vnode_notes(kn, mask, inode);
-	/* BSD: any asked-for bit posts the whole hint (NOTE_WRITE|NOTE_EXTEND) */
-	if (!(note & kn->sfflags))
-		note = 0;
-	kn->fd.vn.fflags |= note;
-	spin_unlock_irqrestore(&kn->kq->lock, flags);
-	if (note)
-		kq_knote_activate(kn);
+	for (i = 0; i < KQ_NHINTS; i++)
+		if ((p->hints & BIT(i)) && (hint[i] & want))
+			note |= hint[i];
+	if (p->modified) {
+		h = NOTE_WRITE;
+		if (p->size > kn->fd.vn.size)
+			h |= NOTE_EXTEND;
+		else if (p->size < kn->fd.vn.size)
+			h |= NOTE_TRUNCATE;
+		if (h & want)
+			note |= h;
+		kn->fd.vn.size = p->last_size;
+	}
+	if (p->attrib) {
+		note |= kq_vnode_nlink_note(p->nlink, kn->fd.vn.nlink) & want;
+		kn->fd.vn.nlink = p->last_nlink;
+	}
+	return note;
 }
 
 /*
@@ -141,25 +207,6 @@ static void kq_vnode_recheck(struct knote *kn)
 	}
 }
 
-/*
- * Linux tells a removed directory nothing while it is open: only its
- * parent sees FS_DELETE.  Watch the parent too; after the directory moves
- * the mark follows it at the next harvest.  Best effort: without the mark
- * only NOTE_DELETE of a removed directory is missed.
- */
-static void kq_vnode_mark_parent(struct knote *kn)
-{
-	struct dentry *parent = dget_parent(kn->file->f_path.dentry);
-	int err;
-
-	kq_fs_unmark(kn->fd.vn.pmark);
-	kn->fd.vn.pmark = NULL;
-	if (parent != kn->file->f_path.dentry && d_inode(parent))
-		kn->fd.vn.pmark = kq_fs_mark(kn, d_inode(parent), FS_DELETE,
-					     true, &err);
-	dput(parent);
-}
-
 static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 {
 	struct inode *inode = file_inode(kn->file);
@@ -183,11 +230,10 @@ static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 	kn->sfflags &= KQ_VNODE_FFLAGS;
 	kn->fd.vn.size = i_size_read(inode);
 	kn->fd.vn.nlink = READ_ONCE(inode->i_nlink);
-	err = kq_fs_watch(kn, KQ_VNODE_FSMASK);
+	err = kq_fs_watch(kn, kq_vnode_fsmask(kn->sfflags,
+					      S_ISDIR(inode->i_mode)));
 	if (err)
 		return err;
-	if (S_ISDIR(inode->i_mode))
-		kq_vnode_mark_parent(kn);
 	kq_vnode_recheck(kn);
 	return 0;
 }
@@ -195,13 +241,26 @@ static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 static void kq_vnode_detach(struct knote *kn)
 {
 	kq_fs_unwatch(kn);
-	kq_fs_unmark(kn->fd.vn.pmark);
-	kn->fd.vn.pmark = NULL;
 }
 
 static int kq_vnode_modify(struct knote *kn, const struct kq_kev *kev)
 {
-	kn->sfflags = kev->fflags & KQ_VNODE_FFLAGS;
+	struct inode *inode = file_inode(kn->file);
+	u32 fflags = kev->fflags & KQ_VNODE_FFLAGS;
+	u32 mask = kq_vnode_fsmask(fflags, S_ISDIR(inode->i_mode));
+	int err;
+
+	/* what happened so far is judged by the fflags it happened under */
+	kq_fs_flush(kn);
+	/* events the hub did not hear for this knote: start from now */
+	if (mask & ~kn->fd.fsmask & FS_MODIFY)
+		kn->fd.vn.size = i_size_read(inode);
+	if (mask & ~kn->fd.fsmask & FS_ATTRIB)
+		kn->fd.vn.nlink = READ_ONCE(inode->i_nlink);
+	err = kq_fs_rewatch(kn, mask);
+	if (err)
+		return err;
+	kn->sfflags = fflags;
 	kq_vnode_recheck(kn);
 	return 0;
 }
@@ -221,8 +280,6 @@ static bool kq_vnode_event_harvest(struct knote *kn, struct kq_kev *out)
 		kn->status &= ~KN_ACTIVE;
 	}
 	spin_unlock_irq(&kn->kq->lock);
-	if ((out->fflags & NOTE_RENAME) && kn->fd.vn.pmark)
-		kq_vnode_mark_parent(kn);
 	kq_vnode_recheck(kn);
 	return ready;
 }

@@ -573,6 +573,91 @@ TEST_F(vn, interest)
 	close(close_fd);
 }
 
+/*
+ * One kqueue's knotes on one file share one fsnotify mark, whose events
+ * its kevent() hands out: 1000 udata-specific EVFILT_VNODE knotes on one
+ * descriptor and 1000 EVFILT_READ knotes on another, one write by another
+ * process.  Each knote is reported once, with its own fflags or data; one
+ * added after the write, before the kevent() that hands it out, is not.
+ */
+#define FANOUT_KNOTES	1000
+
+static void fanout_check(struct __test_metadata *_metadata, int kq, int fd,
+			 int rfd, int nvnode, intptr_t data)
+{
+	static struct kevent ev[2 * FANOUT_KNOTES + 8];
+	static unsigned char seen[2 * FANOUT_KNOTES + 1];
+	struct timespec zero = { 0, 0 };
+	int n, i;
+	long u;
+
+	memset(seen, 0, sizeof(seen));
+	n = kevent(kq, NULL, 0, ev, 2 * FANOUT_KNOTES + 8, &zero);
+	ASSERT_EQ(nvnode + FANOUT_KNOTES, n);
+	for (i = 0; i < n; i++) {
+		u = (long)ev[i].udata;
+		ASSERT_LE(1, u);
+		ASSERT_GE(2 * FANOUT_KNOTES + 1, u);
+		ASSERT_EQ(0, seen[u - 1]) TH_LOG("udata %ld twice", u);
+		seen[u - 1] = 1;
+		if (u > FANOUT_KNOTES && u <= 2 * FANOUT_KNOTES) {
+			ASSERT_EQ(EVFILT_READ, ev[i].filter);
+			ASSERT_EQ((uintptr_t)rfd, ev[i].ident);
+			ASSERT_EQ(data, ev[i].data);
+		} else {
+			ASSERT_EQ(EVFILT_VNODE, ev[i].filter);
+			ASSERT_EQ((uintptr_t)fd, ev[i].ident);
+			ASSERT_EQ(NOTE_WRITE | NOTE_EXTEND, ev[i].fflags);
+		}
+	}
+	KQ_CHECK_NONE(kq);
+}
+
+static void append_elsewhere(struct __test_metadata *_metadata,
+			     const char *path, const char *s)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(append(path, s) == (ssize_t)strlen(s) ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+}
+
+TEST_F(vn, fanout_one_mark)
+{
+	static struct kevent ev[2 * FANOUT_KNOTES];
+	int rfd, i;
+
+	rfd = open(self->path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, rfd);
+	for (i = 0; i < FANOUT_KNOTES; i++) {
+		EV_SET(&ev[i], self->fd, EVFILT_VNODE,
+		       EV_ADD | EV_CLEAR | EV_UDATA_SPECIFIC, NOTE_WRITE, 0,
+		       (void *)(long)(i + 1));
+		EV_SET(&ev[FANOUT_KNOTES + i], rfd, EVFILT_READ,
+		       EV_ADD | EV_CLEAR | EV_UDATA_SPECIFIC, 0, 0,
+		       (void *)(long)(FANOUT_KNOTES + i + 1));
+	}
+	ASSERT_EQ(0, kevent(self->kq, ev, 2 * FANOUT_KNOTES, NULL, 0, NULL));
+	KQ_CHECK_NONE(self->kq);
+
+	append_elsewhere(_metadata, self->path, "hello");
+	/* registered after the write, before the kevent() that reports it */
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE,
+		     EV_ADD | EV_CLEAR | EV_UDATA_SPECIFIC, NOTE_WRITE, 0,
+		     (void *)(long)(2 * FANOUT_KNOTES + 1));
+	fanout_check(_metadata, self->kq, self->fd, rfd, FANOUT_KNOTES, 5);
+
+	/* and the next write reaches it too */
+	append_elsewhere(_metadata, self->path, "world");
+	fanout_check(_metadata, self->kq, self->fd, rfd, FANOUT_KNOTES + 1,
+		     10);
+	close(rfd);
+}
+
 /* ------------------------------------------------------------------ */
 /* NOTE_REVOKE: the file system goes away.                              */
 
