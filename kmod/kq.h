@@ -82,6 +82,8 @@ struct kq {
 	struct kq_uacct *uacct;		/* the opener: knotes are charged */
 	struct file *file;
 	bool closing;			/* set once at release, under lock */
+	bool cponfork;			/* KQ_FLAG_CPONFORK; under mtx */
+	unsigned int nfdknotes;		/* descriptor knotes; under mtx */
 	struct rcu_head rcu;		/* probes may touch kq->lock late */
 	bool orphaned;			/* owner's file table is gone */
 
@@ -232,6 +234,7 @@ struct kq_kev {
 	bool drop;		/* not reported, and the knote is done */
 	bool level;		/* reported and still true: stays active */
 	bool probe;		/* readiness only: data may be left out */
+	struct pid *sigpid;	/* EVFILT_SIGNAL's process; NULL: the caller */
 };
 
 struct kq_filter {
@@ -254,6 +257,12 @@ struct kq_filter {
 	bool (*event)(struct knote *kn, struct kq_kev *out);
 	/* descriptor filters: re-evaluate on EV_ENABLE; kq->mtx held */
 	void (*recheck)(struct knote *kn);
+	/*
+	 * KQUEUE_CPONFORK: after attach, take what @src holds that attach
+	 * does not make (a timer's deadline, a trigger, counts).  Both
+	 * kqueues' mtx held.
+	 */
+	void (*copy)(struct knote *dst, struct knote *src);
 };
 
 extern const struct kq_filter kq_filter_read;
@@ -386,6 +395,10 @@ static inline bool kq_knote_fd_current(struct knote *kn,
 
 /* kq_kevent.c */
 long kq_ioctl_kevent(struct kq *kq, void __user *uarg);
+const struct kq_filter *kq_filter_of(s16 filter);
+int kq_knote_add(struct kq *kq, const struct kq_kev *kev,
+		 const struct kq_filter *fop, struct file **file,
+		 struct knote **out);
 int kq_libkqueue_change(struct kq_kev *kev, u64 version_str);
 unsigned int kq_pending(struct kq *kq);
 
@@ -397,8 +410,25 @@ void kq_poll_work_fn(struct irq_work *work);
 int kq_nest_attach(struct knote *kn, struct kq *inner);
 void kq_nest_detach(struct knote *kn);
 
+/* kq_main.c */
+struct file *kq_file_create(void);
+
+/* kq_cponfork.c */
+long kq_ioctl_set_flags(struct kq *kq, u32 __user *uarg);
+void kq_cponfork_release(struct kq *kq);
+int kq_cponfork_init(void);
+void kq_cponfork_exit(void);
+
 /* kq_close.c */
 int kq_owner_attach(struct kq *kq);
+bool kq_owner_exists(struct files_struct *files);
+struct kq_each {
+	void (*fn)(struct kq *kq, struct kq_each *each);
+};
+
+void kq_owner_visit_kqs(struct files_struct *files, struct kq_each *each);
+void kq_cb_get(void);
+void kq_cb_done(void);
 void kq_owner_detach(struct kq *kq);
 void kq_owner_fd_knote(struct kq *kq, int delta);
 bool kq_owner_is_current(struct kq *kq);

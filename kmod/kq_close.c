@@ -132,7 +132,13 @@ static void kq_probe_arm(void)
 	mutex_unlock(&kq_probe_mutex);
 }
 
-static void kq_cb_done(void)
+/* Module code queued to run later (task_work, work): exit waits for it. */
+void kq_cb_get(void)
+{
+	atomic_inc(&kq_cbs_pending);
+}
+
+void kq_cb_done(void)
 {
 	if (atomic_dec_and_test(&kq_cbs_pending))
 		wake_up_var(&kq_cbs_pending);
@@ -224,8 +230,44 @@ int kq_owner_attach(struct kq *kq)
 	mutex_lock(&o->lock);
 	list_add(&kq->owner_link, &o->kqs);
 	mutex_unlock(&o->lock);
+	/* a fork's copy has descriptor knotes already: they count now */
+	mutex_lock(&kq->mtx);
 	kq->owner = o;
+	atomic_add(kq->nfdknotes, &o->nfd);
+	mutex_unlock(&kq->mtx);
 	return 0;
+}
+
+/* Some kqueue was opened by the process(es) using @files; any context. */
+bool kq_owner_exists(struct files_struct *files)
+{
+	bool found;
+
+	if (!atomic_read(&kq_nr_owners))
+		return false;
+	rcu_read_lock();
+	found = kq_owner_lookup_rcu(files);
+	rcu_read_unlock();
+	return found;
+}
+
+/*
+ * @each->fn on each kqueue of @files' owner, under the owner's lock; may
+ * sleep.
+ */
+void kq_owner_visit_kqs(struct files_struct *files, struct kq_each *each)
+{
+	struct kq_owner *o = kq_owner_get(files);
+	struct kq *kq;
+
+	if (!o)
+		return;
+	mutex_lock(&o->lock);
+	if (!atomic_read(&o->dead))
+		list_for_each_entry(kq, &o->kqs, owner_link)
+			each->fn(kq, each);
+	mutex_unlock(&o->lock);
+	kq_owner_put(o);
 }
 
 void kq_owner_detach(struct kq *kq)
@@ -238,9 +280,12 @@ void kq_owner_detach(struct kq *kq)
 	kq_owner_put(o);
 }
 
+/* kq->mtx held. */
 void kq_owner_fd_knote(struct kq *kq, int delta)
 {
-	atomic_add(delta, &kq->owner->nfd);
+	kq->nfdknotes += delta;
+	if (kq->owner)
+		atomic_add(delta, &kq->owner->nfd);
 }
 
 bool kq_owner_is(struct kq *kq, fl_owner_t files)
@@ -251,7 +296,8 @@ bool kq_owner_is(struct kq *kq, fl_owner_t files)
 /* kevent() is only for the process (file table) that created the kqueue. */
 bool kq_owner_is_current(struct kq *kq)
 {
-	return !READ_ONCE(kq->orphaned) && !atomic_read(&kq->owner->dead) &&
+	return kq->owner && !READ_ONCE(kq->orphaned) &&
+	       !atomic_read(&kq->owner->dead) &&
 	       kq->owner->files == current->files;
 }
 

@@ -27,7 +27,7 @@ struct kq_call {
 	u64 version_str;
 };
 
-static const struct kq_filter *kq_filter_of(s16 filter)
+const struct kq_filter *kq_filter_of(s16 filter)
 {
 	switch (filter) {
 	case EVFILT_READ:
@@ -100,9 +100,13 @@ static void kq_set_disabled(struct knote *kn, bool disable)
 	kq_queue_if_active(kn);
 }
 
-/* A new knote; it takes the caller's reference to *file (then NULL). */
-static int kq_add(struct kq *kq, const struct kq_kev *kev,
-		  const struct kq_filter *fop, struct file **file)
+/*
+ * A new knote; it takes the caller's reference to *file (then NULL).
+ * kq->mtx held.  *out: the knote, when not NULL.
+ */
+int kq_knote_add(struct kq *kq, const struct kq_kev *kev,
+		 const struct kq_filter *fop, struct file **file,
+		 struct knote **out)
 {
 	struct knote *kn;
 	int err;
@@ -126,6 +130,8 @@ static int kq_add(struct kq *kq, const struct kq_kev *kev,
 	}
 	kq_knote_insert(kq, kn);
 	kq_queue_if_active(kn);
+	if (out)
+		*out = kn;
 	return 0;
 }
 
@@ -230,8 +236,8 @@ static int kq_register(struct kq *kq, const struct kq_kev *kev)
 	kn = kq_knote_find(kq, kev->filter, kev->ident, file, kev->flags,
 			   kev->udata);
 	if (!kn) {
-		err = (kev->flags & EV_ADD) ? kq_add(kq, kev, fop, &file) :
-					      -ENOENT;
+		err = (kev->flags & EV_ADD) ?
+		      kq_knote_add(kq, kev, fop, &file, NULL) : -ENOENT;
 		goto out;
 	}
 	if (kev->flags & EV_DELETE) {

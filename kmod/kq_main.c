@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
+#include <linux/anon_inodes.h>
 #include "kq.h"
 #include "kq_fd_data.h"
 
@@ -33,14 +34,14 @@ MODULE_PARM_DESC(live_kqueues, "Open kqueues");
 module_param_cb(live_knotes, &kq_counter_ops, &kq_live_knotes, 0444);
 MODULE_PARM_DESC(live_knotes, "Allocated knotes");
 
-static int kq_open(struct inode *inode, struct file *file)
+/* A kqueue for @file, charged to the caller's user; no owner yet. */
+static struct kq *kq_alloc(struct file *file)
 {
 	struct kq *kq;
-	int err;
 
 	kq = kzalloc(sizeof(*kq), GFP_KERNEL_ACCOUNT);
 	if (!kq)
-		return -ENOMEM;
+		return NULL;
 	mutex_init(&kq->mtx);
 	spin_lock_init(&kq->lock);
 	INIT_LIST_HEAD(&kq->active);
@@ -55,28 +56,64 @@ static int kq_open(struct inode *inode, struct file *file)
 	kq->closed_scan_at = jiffies;
 
 	kq->uacct = kq_uacct_get();
-	if (!kq->uacct) {
-		err = -ENOMEM;
+	if (!kq->uacct)
 		goto err_free;
-	}
-	err = kq_table_init(kq);
-	if (err)
+	if (kq_table_init(kq))
 		goto err_uacct;
-	err = kq_owner_attach(kq);
-	if (err)
-		goto err_table;
-	file->private_data = kq;
-	stream_open(inode, file);
 	atomic_inc(&kq_live_kqueues);
-	return 0;
+	return kq;
 
-err_table:
-	kq_table_free(kq);
 err_uacct:
 	kq_uacct_put(kq->uacct);
 err_free:
 	kfree(kq);
-	return err;
+	return NULL;
+}
+
+static void kq_free(struct kq *kq)
+{
+	kq_table_free(kq);
+	kq_uacct_put(kq->uacct);
+	/* a process probe walking under RCU may still take kq->lock */
+	kfree_rcu(kq, rcu);
+	atomic_dec(&kq_live_kqueues);
+}
+
+static int kq_open(struct inode *inode, struct file *file)
+{
+	struct kq *kq = kq_alloc(file);
+	int err;
+
+	if (!kq)
+		return -ENOMEM;
+	err = kq_owner_attach(kq);
+	if (err) {
+		kq_free(kq);
+		return err;
+	}
+	file->private_data = kq;
+	stream_open(inode, file);
+	return 0;
+}
+
+/*
+ * A kqueue without a descriptor or an owner, for a fork's copy
+ * (kq_cponfork.c): an anonymous inode's file with the same operations.
+ */
+struct file *kq_file_create(void)
+{
+	struct file *file;
+	struct kq *kq = kq_alloc(NULL);
+
+	if (!kq)
+		return ERR_PTR(-ENOMEM);
+	file = anon_inode_getfile("[kqueue]", &kq_fops, kq, O_RDWR);
+	if (IS_ERR(file)) {
+		kq_free(kq);
+		return file;
+	}
+	kq->file = file;
+	return file;
 }
 
 /* Is @file still installed at some descriptor of @files? */
@@ -103,7 +140,8 @@ static int kq_flush(struct file *file, fl_owner_t id)
 {
 	struct kq *kq = file->private_data;
 
-	if (!id || !kq_owner_is(kq, id) || kq_file_installed(id, file))
+	if (!id || !kq->owner || !kq_owner_is(kq, id) ||
+	    kq_file_installed(id, file))
 		return 0;
 	spin_lock_irq(&kq->lock);
 	kq->closing = true;
@@ -124,14 +162,12 @@ static int kq_release(struct inode *inode, struct file *file)
 	mutex_lock(&kq->mtx);
 	kq_knote_drop_all(kq, false);
 	mutex_unlock(&kq->mtx);
+	kq_cponfork_release(kq);
 	/* last: dropping descriptor knotes still counts them in the owner */
-	kq_owner_detach(kq);
+	if (kq->owner)
+		kq_owner_detach(kq);
 	irq_work_sync(&kq->poll_work);
-	kq_table_free(kq);
-	kq_uacct_put(kq->uacct);
-	/* a process probe walking under RCU may still take kq->lock */
-	kfree_rcu(kq, rcu);
-	atomic_dec(&kq_live_kqueues);
+	kq_free(kq);
 	return 0;
 }
 
@@ -153,6 +189,8 @@ static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KQ_IOC_KFILTER_BYFILTER:
 	case KQ_IOC_KFILTER_BYNAME:
 		return kq_ioctl_kfilter(cmd, (void __user *)arg);
+	case KQ_IOC_SET_FLAGS:
+		return kq_ioctl_set_flags(kq, (u32 __user *)arg);
 	}
 	return -ENOTTY;
 }
@@ -199,11 +237,16 @@ static int __init kq_init(void)
 	err = kq_proc_init();
 	if (err)
 		goto err_signal;
-	err = misc_register(&kq_misc);
+	err = kq_cponfork_init();
 	if (err)
 		goto err_proc;
+	err = misc_register(&kq_misc);
+	if (err)
+		goto err_cponfork;
 	return 0;
 
+err_cponfork:
+	kq_cponfork_exit();
 err_proc:
 	kq_proc_exit();
 err_signal:
@@ -222,6 +265,7 @@ err_knote:
 static void __exit kq_exit(void)
 {
 	misc_deregister(&kq_misc);
+	kq_cponfork_exit();
 	kq_proc_exit();
 	kq_signal_exit();
 	kq_close_tracking_exit();

@@ -212,10 +212,24 @@ static bool kq_proc_event(struct knote *kn, struct kq_kev *out)
 	return ready;
 }
 
+/* What @src was told and has not reported; its exit the watch tells. */
+static void kq_proc_copy(struct knote *dst, struct knote *src)
+{
+	u32 fflags;
+
+	spin_lock_irq(&src->kq->lock);
+	fflags = src->proc.fflags & ~NOTE_EXIT;
+	spin_unlock_irq(&src->kq->lock);
+	spin_lock_irq(&dst->kq->lock);
+	dst->proc.fflags |= fflags;
+	spin_unlock_irq(&dst->kq->lock);
+}
+
 const struct kq_filter kq_filter_proc = {
 	.name = "EVFILT_PROC",
 	.attach = kq_proc_attach, .detach = kq_proc_detach,
 	.modify = kq_proc_modify, .event = kq_proc_event,
+	.copy = kq_proc_copy,
 };
 
 /* What the watch saw, taken off it; under kq->lock. */

@@ -180,7 +180,9 @@ static int kq_sig_attach(struct knote *kn, const struct kq_kev *kev)
 	if (!kq_sig_tp)
 		return -EINVAL;	/* no tracepoint on this kernel */
 	kn->flags |= EV_CLEAR;
-	sw = kq_sigwatch_get(kn->kq, task_tgid(current));
+	/* a KQUEUE_CPONFORK copy counts the child's signals */
+	sw = kq_sigwatch_get(kn->kq, kev->sigpid ? kev->sigpid :
+						 task_tgid(current));
 	if (IS_ERR(sw))
 		return PTR_ERR(sw);
 	list_add_tail(&kn->sig.link, &sw->knotes);
@@ -207,6 +209,18 @@ static int kq_sig_modify(struct knote *kn, const struct kq_kev *kev)
 	return 0;
 }
 
+static void kq_sig_copy(struct knote *dst, struct knote *src)
+{
+	u64 count;
+
+	spin_lock_irq(&src->kq->lock);
+	count = src->sig.count;
+	spin_unlock_irq(&src->kq->lock);
+	spin_lock_irq(&dst->kq->lock);
+	dst->sig.count = count;
+	spin_unlock_irq(&dst->kq->lock);
+}
+
 static bool kq_sig_event(struct knote *kn, struct kq_kev *out)
 {
 	bool ready;
@@ -224,6 +238,7 @@ const struct kq_filter kq_filter_signal = {
 	.name = "EVFILT_SIGNAL",
 	.attach = kq_sig_attach, .detach = kq_sig_detach,
 	.modify = kq_sig_modify, .event = kq_sig_event,
+	.copy = kq_sig_copy,
 };
 
 int kq_signal_init(void)

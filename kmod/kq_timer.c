@@ -141,6 +141,40 @@ static void kq_timer_start(struct knote *kn, u64 ns, u64 slack)
 			       absolute ? HRTIMER_MODE_ABS : HRTIMER_MODE_REL);
 }
 
+/*
+ * KQUEUE_CPONFORK: the copy runs to the same deadline (attach started it
+ * from now), with what the original counted, so a timer racing the fork
+ * fires once in each process.
+ */
+static void kq_timer_copy(struct knote *dst, struct knote *src)
+{
+	ktime_t soft, hard;
+	bool ticking;
+	u64 count;
+
+	spin_lock_irq(&src->kq->lock);
+	count = src->timer.count;
+	ticking = src->timer.ticking;
+	soft = hrtimer_get_softexpires(&src->timer.timer);
+	hard = hrtimer_get_expires(&src->timer.timer);
+	spin_unlock_irq(&src->kq->lock);
+
+	hrtimer_cancel(&dst->timer.timer);
+	spin_lock_irq(&dst->kq->lock);
+	dst->timer.count = count;
+	dst->timer.ticking = ticking;
+	if (count)
+		dst->status |= KN_ACTIVE;
+	spin_unlock_irq(&dst->kq->lock);
+	if (ticking)
+		hrtimer_start_range_ns(&dst->timer.timer, soft,
+				       ktime_to_ns(ktime_sub(hard, soft)),
+				       HRTIMER_MODE_ABS);
+	else	/* fired: the harvest forwards it from there */
+		hrtimer_set_expires_range_ns(&dst->timer.timer, soft,
+					     ktime_to_ns(ktime_sub(hard, soft)));
+}
+
 /* Darwin (kevent64(), kevent_qos()): an absolute timer is EV_ONESHOT. */
 static void kq_timer_darwin_oneshot(struct knote *kn, const struct kq_kev *kev)
 {
@@ -276,4 +310,5 @@ const struct kq_filter kq_filter_timer = {
 	.name = "EVFILT_TIMER",
 	.attach = kq_timer_attach, .detach = kq_timer_detach,
 	.modify = kq_timer_modify, .event = kq_timer_event,
+	.copy = kq_timer_copy,
 };

@@ -63,8 +63,24 @@ static bool kq_user_event(struct knote *kn, struct kq_kev *out)
 	return ready;
 }
 
+static void kq_user_copy(struct knote *dst, struct knote *src)
+{
+	u32 fflags;
+	bool triggered;
+
+	spin_lock_irq(&src->kq->lock);
+	fflags = src->user.fflags;
+	triggered = src->user.triggered;
+	spin_unlock_irq(&src->kq->lock);
+	spin_lock_irq(&dst->kq->lock);
+	dst->user.fflags = fflags;
+	dst->user.triggered = triggered;
+	spin_unlock_irq(&dst->kq->lock);
+}
+
 const struct kq_filter kq_filter_user = {
 	.name = "EVFILT_USER",
 	.attach = kq_user_attach, .detach = kq_user_detach,
 	.modify = kq_user_modify, .event = kq_user_event,
+	.copy = kq_user_copy,
 };

@@ -284,9 +284,24 @@ static bool kq_vnode_event_harvest(struct knote *kn, struct kq_kev *out)
 	return ready;
 }
 
+/* KQUEUE_CPONFORK: what @src gathered and has not reported. */
+static void kq_vnode_copy(struct knote *dst, struct knote *src)
+{
+	u32 fflags;
+
+	spin_lock_irq(&src->kq->lock);
+	fflags = src->fd.vn.fflags;
+	spin_unlock_irq(&src->kq->lock);
+	spin_lock_irq(&dst->kq->lock);
+	dst->fd.vn.fflags |= fflags;
+	if (fflags)
+		dst->status |= KN_ACTIVE;
+	spin_unlock_irq(&dst->kq->lock);
+}
+
 const struct kq_filter kq_filter_vnode = {
 	.name = "EVFILT_VNODE", .isfd = true,
 	.attach = kq_vnode_attach, .detach = kq_vnode_detach,
 	.modify = kq_vnode_modify, .event = kq_vnode_event_harvest,
-	.recheck = kq_vnode_recheck,
+	.recheck = kq_vnode_recheck, .copy = kq_vnode_copy,
 };

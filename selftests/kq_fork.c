@@ -569,7 +569,7 @@ TEST(kqueue1_kqueuex_flags)
 	EXPECT_EQ(-1, kqueuex(0x100));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
-	EXPECT_EQ(-1, kqueuex(KQUEUE_CLOEXEC | 0x2));
+	EXPECT_EQ(-1, kqueuex(KQUEUE_CLOEXEC | 0x4));
 	EXPECT_EQ(EINVAL, errno);
 }
 

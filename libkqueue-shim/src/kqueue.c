@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <linux/time_types.h>
 
@@ -54,6 +55,7 @@ _Static_assert(sizeof(struct kevent) == KQ_SHIM_RECORD,
  * EVFILT_LIBKQUEUE's NOTE_VERSION_STR answer, as libkqueue words its own:
  * the version first.  The kernel hands back this pointer as udata.
  */
+_Static_assert(KQUEUE_CPONFORK == KQ_FLAG_CPONFORK, "FreeBSD 15 value");
 _Static_assert(KQ_LIBKQUEUE_VERSION == 0x02060100,
     "kq_version_str says 2.6.1");
 static const char kq_version_str[] =
@@ -119,16 +121,27 @@ kqueue1(int flags)
 	return (kq_open(flags));
 }
 
-/* FreeBSD 14 kqueuex(). */
+/* FreeBSD 14 kqueuex(); KQUEUE_CPONFORK is FreeBSD 15's. */
 KQ_EXPORT int
 kqueuex(unsigned int flags)
 {
+	__u32 keep = flags & KQUEUE_CPONFORK;
+	int kq, e;
 
-	if ((flags & ~(unsigned int)KQUEUE_CLOEXEC) != 0) {
+	if ((flags & ~(unsigned int)(KQUEUE_CLOEXEC | KQUEUE_CPONFORK)) != 0) {
 		errno = EINVAL;
 		return (-1);
 	}
-	return (kq_open((flags & KQUEUE_CLOEXEC) != 0 ? O_CLOEXEC : 0));
+	kq = kq_open((flags & KQUEUE_CLOEXEC) != 0 ? O_CLOEXEC : 0);
+	if (kq < 0 || keep == 0)
+		return (kq);
+	if (ioctl(kq, KQ_IOC_SET_FLAGS, &keep) != 0) {
+		e = errno;
+		close(kq);
+		errno = e;
+		return (-1);
+	}
+	return (kq);
 }
 
 KQ_EXPORT int

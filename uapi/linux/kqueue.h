@@ -339,9 +339,19 @@ struct kq_kfilter_mapping32 {
 	__u32	filter;
 };
 
+/*
+ * KQ_IOC_SET_FLAGS: what the kqueue keeps of FreeBSD's kqueuex() flags (a
+ * __u32; unknown bits EINVAL).  KQ_FLAG_CPONFORK (FreeBSD 15's
+ * KQUEUE_CPONFORK, same value): a fork(2) child finds a copy of the
+ * kqueue, with copies of its knotes, at the same descriptor.
+ */
+#define KQ_FLAG_CPONFORK	0x00000002
+#define KQ_FLAGS_ALL		KQ_FLAG_CPONFORK
+
 #define KQ_IOC_MAGIC		0xB7
 #define KQ_IOC_KEVENT		_IO(KQ_IOC_MAGIC, 0x01)
 #define KQ_IOC_KFILTER_BYFILTER	_IOWR(KQ_IOC_MAGIC, 0x02, struct kq_kfilter_mapping)
 #define KQ_IOC_KFILTER_BYNAME	_IOWR(KQ_IOC_MAGIC, 0x03, struct kq_kfilter_mapping)
+#define KQ_IOC_SET_FLAGS	_IOW(KQ_IOC_MAGIC, 0x04, __u32)
 
 #endif /* _UAPI_LINUX_KQUEUE_H */

@@ -157,8 +157,9 @@ kq_mach_timebase_info(struct kq_mach_timebase_info *info)
 	return (0);	/* KERN_SUCCESS */
 }
 
-/* kqueuex() flags (FreeBSD 14). */
+/* kqueuex() flags (FreeBSD 14, 15). */
 #define KQUEUE_CLOEXEC		0x00000001
+#define KQUEUE_CPONFORK		0x00000002	/* copied on fork (FreeBSD 15) */
 
 /*
  * NetBSD's filter-name mapping, an ioctl on the kqueue descriptor:
@@ -278,7 +279,7 @@ extern "C" {
 /* Fail with ENOSYS when /dev/kqueue is absent (module not loaded). */
 int	kqueue(void);
 int	kqueue1(int flags);		/* O_CLOEXEC, O_NONBLOCK */
-int	kqueuex(unsigned int flags);	/* KQUEUE_CLOEXEC */
+int	kqueuex(unsigned int flags);	/* KQUEUE_CLOEXEC, KQUEUE_CPONFORK */
 int	kevent(int kq, const struct kevent *changelist, int nchanges,
 	    struct kevent *eventlist, int nevents,
 	    const struct timespec *timeout);
