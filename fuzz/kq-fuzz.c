@@ -384,7 +384,8 @@ static enum kind classify(int fd)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = '\0';
-	if (!strcmp(link, "/dev/kqueue")) {
+	/* a KQUEUE_CPONFORK copy is an anonymous inode */
+	if (!strcmp(link, "/dev/kqueue") || !strcmp(link, "anon_inode:[kqueue]")) {
 		struct kq_kevent_args a = { .size = sizeof(a), .record_size = KQ_RECORD_KEVENT };
 
 		return ioctl(fd, KQ_IOC_KEVENT, &a) ? K_KQ_FOREIGN : K_KQ;
@@ -404,14 +405,14 @@ static enum kind classify(int fd)
 	return K_OTHER;
 }
 
-/* After fork: the kqueues are the parent's. */
+/* After fork: the kqueues are the parent's, but KQUEUE_CPONFORK's copies. */
 static void disown_kqueues(void)
 {
 	int fd;
 
 	for (fd = 0; fd < FD_MAX; fd++)
 		if (atomic_load(&fdk[fd]) == K_KQ)
-			atomic_store(&fdk[fd], K_KQ_FOREIGN);
+			atomic_store(&fdk[fd], classify(fd) == K_KQ ? K_KQ : K_KQ_FOREIGN);
 }
 
 /* After exec: learn the inherited descriptors. */
@@ -710,7 +711,8 @@ static int new_kqueue(void)
 		fd = kqueue1((chance(30) ? O_CLOEXEC : 0) | (chance(30) ? O_NONBLOCK : 0));
 		break;
 	case 2:
-		fd = kqueuex(chance(50) ? KQUEUE_CLOEXEC : 0);
+		fd = kqueuex((chance(50) ? KQUEUE_CLOEXEC : 0) |
+			     (chance(30) ? KQUEUE_CPONFORK : 0));
 		break;
 	default:
 		fd = open("/dev/kqueue", PICK(((const int[]){ O_RDWR, O_RDONLY, O_WRONLY })) |
