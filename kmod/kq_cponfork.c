@@ -16,8 +16,10 @@
  *    the copies, then puts each at the descriptors that named the
  *    original (a dup()ed one at each of them), and owns them.
  * Threads (CLONE_FILES) share the table, hence the kqueue; vfork()
- * children, and so posix_spawn()'s, get nothing (FreeBSD copies nothing
- * for them either).  A copy that fails for memory leaves out the knotes
+ * children, and so posix_spawn()'s (any CLONE_VM child), get nothing
+ * (FreeBSD copies nothing for them either).  A parent stopped by a
+ * tracer at the fork (PTRACE_EVENT_FORK) holds its child back until it
+ * goes on.  A copy that fails for memory leaves out the knotes
  * it could not make, as FreeBSD does.
  *
  * Not copied: knotes on another kqueue or an epoll (their source is the
@@ -298,8 +300,13 @@ static void kq_cponfork_probe(void *data, struct task_struct *parent,
 
 	if (likely(!atomic_read(&kq_cponfork_kqs)))
 		return;
-	/* threads share the table; vfork() children get nothing */
-	if (child->files == parent->files || child->vfork_done ||
+	/*
+	 * Threads share the table.  A vfork() child (CLONE_VM; vfork_done
+	 * is not set yet here) gets nothing: its parent waits for it to
+	 * exec or exit before returning to userland, so the copy would
+	 * never be made while the child waited for it.
+	 */
+	if (child->files == parent->files || child->mm == parent->mm ||
 	    !thread_group_leader(child) || !kq_owner_exists(parent->files))
 		return;
 	f = kzalloc(sizeof(*f), GFP_ATOMIC);

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>
+#include <spawn.h>
 #include "kq_util.h"
 #include "kq_own.h"
 
@@ -303,6 +304,32 @@ TEST(copy_of_the_copy)
 	}
 	OWN_WAIT_CHILD(pid);
 	ASSERT_EQ(5, one_event(kq, EVFILT_USER, 0));
+	close(kq);
+}
+
+/*
+ * vfork() and posix_spawn() children get no copy (their parent waits for
+ * them before it could make one): they run, exec and exit as usual.
+ */
+TEST(vfork_and_spawn_children_unaffected)
+{
+	char *argv[] = { "true", NULL };
+	int kq = cpkq(), st;
+	pid_t pid;
+
+	ASSERT_LE(0, kq);
+	KQ_CHANGE_OK(kq, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+	pid = vfork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(kq_poll(kq, NULL, 0, 0) == -1 && errno == EBADF ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(0, posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* and ours is untouched */
+	ASSERT_EQ(1, one_event(kq, EVFILT_USER, 0));
 	close(kq);
 }
 
