@@ -24,7 +24,8 @@
  *  4. EVFILT_SIGNAL on SIGUSR1 (blocked) of its own process; it signals
  *     itself in a loop.
  *
- * Pass: loaded <= 1.2 x control, per operation.  A measurement is the
+ * Pass: loaded <= 1.2 x control, per operation, by the fastest phases or
+ * by the medians of the phases (see over()).  A measurement is the
  * fastest of many short batches (whatever else the host runs only ever
  * adds time).  Phases alternate, seconds apart, in the same boot: control,
  * loaded, control, loaded, control, loaded, control (each loaded phase
@@ -575,9 +576,36 @@ static long long lowest(const long long *v, int from, int n)
 	return m;
 }
 
+/* The median of phases from, from + 2, ... below n (the lower middle). */
+static long long middle(const long long *v, int from, int n)
+{
+	long long w[XU_PHASES_MAX], t;
+	int k = 0, i, j;
+
+	for (i = from; i < n; i += 2)
+		w[k++] = v[i];
+	for (i = 1; i < k; i++)
+		for (j = i; j > 0 && w[j - 1] > w[j]; j--) {
+			t = w[j];
+			w[j] = w[j - 1];
+			w[j - 1] = t;
+		}
+	return w[(k - 1) / 2];
+}
+
+/*
+ * Loaded over 1.2 x control, by the fastest phases and by the medians.
+ * A host busy with other VMs makes whole phases of forks and execs two
+ * to ten times slower, at random (seen: control phases of one fork from
+ * 2.7 to 25 ms in one run): the fastest of a few phases may then be a
+ * lucky control against unlucky loaded ones, or the other way round, but
+ * a real cost moves both statistics (the costs this rules out were 3x to
+ * 3000x).
+ */
 static int over(const long long *v, int n)
 {
-	return lowest(v, 1, n) * 10 > lowest(v, 0, n) * 12;
+	return lowest(v, 1, n) * 10 > lowest(v, 0, n) * 12 &&
+	       middle(v, 1, n) * 10 > middle(v, 0, n) * 12;
 }
 
 /* Between 1.2x and 3x after phases 0..n-1? */
@@ -706,9 +734,10 @@ static void crossuser_run(struct __test_metadata *_metadata,
 			len[k & 1] += snprintf(list[k & 1] + len[k & 1],
 					       sizeof(list[0]) - len[k & 1],
 					       " %.1f", m[k] / 1000.0);
-		TH_LOG("%s: %lld ns, %lld ns with another user's %ld knotes: %.2fx (us, control:%s; loaded:%s)",
+		TH_LOG("%s: %lld ns, %lld ns with another user's %ld knotes: %.2fx, medians %.2fx (us, control:%s; loaded:%s)",
 		       op_name[ops[i]], lowest(m, 0, c), lowest(m, 1, c),
 		       limit, (double)lowest(m, 1, c) / lowest(m, 0, c),
+		       (double)middle(m, 1, c) / middle(m, 0, c),
 		       list[0], list[1]);
 	}
 	if (xu_debug())
