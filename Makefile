@@ -119,6 +119,8 @@ check:
 clients: shim
 	scripts/build-libevent
 	scripts/build-cpython
+	scripts/build-redis
+	scripts/build-ev
 
 # Cached in /var/cache/kqueue-linux/debug/<key>/; silent when already built.
 debug-kernel:
