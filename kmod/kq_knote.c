@@ -29,6 +29,10 @@
 				     offsetofend(struct knote, proc),	\
 				     offsetofend(struct knote, sig))
 
+/* What each costs its user (kq_uacct.c), known once the caches exist */
+static size_t kq_knote_fd_bytes, kq_knote_timer_bytes, kq_knote_other_bytes,
+	      kq_knote_ext_bytes;
+
 static struct kmem_cache *kq_knote_fd_cache, *kq_knote_timer_cache,
 			 *kq_knote_cache;
 
@@ -42,8 +46,14 @@ int kq_knote_cache_init(void)
 						 SLAB_ACCOUNT, NULL);
 	kq_knote_cache = kmem_cache_create("kq_knote", KQ_KNOTE_OTHER_SIZE,
 					   0, SLAB_ACCOUNT, NULL);
-	if (kq_knote_fd_cache && kq_knote_timer_cache && kq_knote_cache)
+	if (kq_knote_fd_cache && kq_knote_timer_cache && kq_knote_cache) {
+		kq_knote_fd_bytes = kmem_cache_size(kq_knote_fd_cache);
+		kq_knote_timer_bytes = kmem_cache_size(kq_knote_timer_cache);
+		kq_knote_other_bytes = kmem_cache_size(kq_knote_cache);
+		kq_knote_ext_bytes =
+			kmalloc_size_roundup(sizeof(struct kq_knote_ext));
 		return 0;
+	}
 	kq_knote_cache_exit();
 	return -ENOMEM;
 }
@@ -169,8 +179,11 @@ static int kq_knote_set_ext(struct knote *kn, const u64 *ext, s32 qos,
 /* What a knote costs its user: its slab object and its ext block. */
 static size_t kq_knote_bytes(const struct kq_filter *fop, bool ext)
 {
-	return kmem_cache_size(kq_knote_cache_of(fop)) +
-	       (ext ? kmalloc_size_roundup(sizeof(struct kq_knote_ext)) : 0);
+	size_t bytes = fop->isfd ? kq_knote_fd_bytes :
+		       fop == &kq_filter_timer ? kq_knote_timer_bytes :
+		       kq_knote_other_bytes;
+
+	return bytes + (ext ? kq_knote_ext_bytes : 0);
 }
 
 struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
