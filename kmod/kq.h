@@ -84,6 +84,7 @@ struct kq {
 	bool closing;			/* set once at release, under lock */
 	bool cponfork;			/* KQ_FLAG_CPONFORK; under mtx */
 	unsigned int nfdknotes;		/* descriptor knotes; under mtx */
+	size_t credit;			/* bytes charged, not used; under mtx */
 	struct rcu_head rcu;		/* probes may touch kq->lock late */
 	bool orphaned;			/* owner's file table is gone */
 
@@ -530,8 +531,11 @@ void kq_signal_exit(void);
 void kq_uacct_init(void);
 struct kq_uacct *kq_uacct_get(void);
 void kq_uacct_put(struct kq_uacct *u);
-bool kq_uacct_charge(struct kq_uacct *u, size_t bytes);
-void kq_uacct_uncharge(struct kq_uacct *u, size_t bytes);
+bool kq_uacct_charge(struct kq_uacct *u);
+void kq_uacct_uncharge(struct kq_uacct *u);
+bool kq_credit_take(struct kq *kq, size_t bytes);
+void kq_credit_give(struct kq *kq, size_t bytes);
+void kq_credit_return(struct kq *kq);
 bool kq_uacct_charge_bytes(struct kq_uacct *u, size_t bytes);
 void kq_uacct_uncharge_bytes(struct kq_uacct *u, size_t bytes);
 bool kq_uacct_charge_timer(struct kq_uacct *u);

@@ -191,16 +191,17 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 {
 	struct knote *kn;
 
-	if (!kq_uacct_charge(kq->uacct, kq_knote_bytes(fop, false)))
+	lockdep_assert_held(&kq->mtx);
+	if (!kq_uacct_charge(kq->uacct))
 		return NULL;
+	if (!kq_credit_take(kq, kq_knote_bytes(fop, false)))
+		goto err_uncharge;
 	kn = kmem_cache_zalloc(kq_knote_cache_of(fop), GFP_KERNEL_ACCOUNT);
 	if (!kn)
-		goto err_uncharge;
+		goto err_credit;
 	if (kq_knote_set_ext(kn, kev->ext, kev->qos, GFP_KERNEL_ACCOUNT))
 		goto err_free;
-	if (kn->x && !kq_uacct_charge_bytes(kq->uacct,
-					    kq_knote_bytes(fop, true) -
-					    kq_knote_bytes(fop, false))) {
+	if (kn->x && !kq_credit_take(kq, kq_knote_ext_bytes)) {
 		kfree(kn->x);
 		goto err_free;
 	}
@@ -221,17 +222,20 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 
 err_free:
 	kmem_cache_free(kq_knote_cache_of(fop), kn);
+err_credit:
+	kq_credit_give(kq, kq_knote_bytes(fop, false));
 err_uncharge:
-	kq_uacct_uncharge(kq->uacct, kq_knote_bytes(fop, false));
+	kq_uacct_uncharge(kq->uacct);
 	return NULL;
 }
 
-/* Free a knote that was never attached or inserted. */
+/* Free a knote that was never attached or inserted.  kq->mtx held. */
 void kq_knote_free(struct knote *kn)
 {
 	if (kn->file)
 		fput(kn->file);
-	kq_uacct_uncharge(kn->kq->uacct, kq_knote_bytes(kn->fop, kn->x));
+	kq_credit_give(kn->kq, kq_knote_bytes(kn->fop, kn->x));
+	kq_uacct_uncharge(kn->kq->uacct);
 	atomic_dec(&kq_live_knotes);
 	kfree(kn->x);
 	kmem_cache_free(kq_knote_cache_of(kn->fop), kn);

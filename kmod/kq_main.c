@@ -72,6 +72,7 @@ err_free:
 
 static void kq_free(struct kq *kq)
 {
+	kq_credit_return(kq);
 	kq_table_free(kq);
 	kq_uacct_put(kq->uacct);
 	/* a process probe walking under RCU may still take kq->lock */

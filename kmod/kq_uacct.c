@@ -103,22 +103,63 @@ void kq_uacct_uncharge_bytes(struct kq_uacct *u, size_t bytes)
 	atomic_long_sub(bytes, &u->bytes);
 }
 
-/* One knote of @bytes. */
-bool kq_uacct_charge(struct kq_uacct *u, size_t bytes)
+/* One knote (its bytes: kq_credit_take()). */
+bool kq_uacct_charge(struct kq_uacct *u)
 {
-	if (atomic_long_inc_return(&u->knotes) > READ_ONCE(kq_max_user_knotes))
-		goto undo;
-	if (kq_uacct_charge_bytes(u, bytes))
+	if (atomic_long_inc_return(&u->knotes) <= READ_ONCE(kq_max_user_knotes))
 		return true;
-undo:
 	atomic_long_dec(&u->knotes);
 	return false;
 }
 
-void kq_uacct_uncharge(struct kq_uacct *u, size_t bytes)
+void kq_uacct_uncharge(struct kq_uacct *u)
 {
-	kq_uacct_uncharge_bytes(u, bytes);
 	atomic_long_dec(&u->knotes);
+}
+
+/*
+ * A knote's bytes, from its kqueue's credit: the account is charged a
+ * chunk at a time, so that a registration pays no atomic operation for
+ * them.  A kqueue holds at most two chunks unused (8 KiB over the
+ * limit, at worst).  kq->mtx held.
+ */
+#define KQ_CREDIT_CHUNK	4096
+
+bool kq_credit_take(struct kq *kq, size_t bytes)
+{
+	size_t want = max_t(size_t, bytes, KQ_CREDIT_CHUNK);
+
+	lockdep_assert_held(&kq->mtx);
+	if (kq->credit < bytes) {
+		/* near the limit, the bytes alone may still fit */
+		if (!kq_uacct_charge_bytes(kq->uacct, want)) {
+			if (want == bytes ||
+			    !kq_uacct_charge_bytes(kq->uacct, bytes))
+				return false;
+			want = bytes;
+		}
+		kq->credit += want;
+	}
+	kq->credit -= bytes;
+	return true;
+}
+
+void kq_credit_give(struct kq *kq, size_t bytes)
+{
+	lockdep_assert_held(&kq->mtx);
+	kq->credit += bytes;
+	if (kq->credit > 2 * KQ_CREDIT_CHUNK) {
+		kq_uacct_uncharge_bytes(kq->uacct,
+					kq->credit - KQ_CREDIT_CHUNK);
+		kq->credit = KQ_CREDIT_CHUNK;
+	}
+}
+
+/* The kqueue goes: what it holds unused goes back. */
+void kq_credit_return(struct kq *kq)
+{
+	kq_uacct_uncharge_bytes(kq->uacct, kq->credit);
+	kq->credit = 0;
 }
 
 bool kq_uacct_charge_timer(struct kq_uacct *u)
