@@ -15,13 +15,12 @@
 
 /* A child that is left behind dies after this many seconds. */
 #define KQ_CHILD_ALARM	60
+/* How long the parent waits for a child (ms). */
+#define KQ_CHILD_MS	30000
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open	434
 #endif
-/* How long the parent waits for a child (ms). */
-#define KQ_CHILD_MS	30000
-
 
 static inline int kq_pidfd_open(pid_t pid)
 {
@@ -36,7 +35,7 @@ static inline pid_t kq_gettid(void)
 /* ------------------------------------------------------------------ */
 /* Checks inside a child.                                              */
 
-#define KQ_CHILD_CHECK(cond) do {							\
+#define KQ_CHILD_CHECK(cond) do {					\
 	if (!(cond)) {							\
 		int __e = errno;					\
 		fprintf(stderr, "# child %d: line %d: check failed: %s "\
@@ -48,7 +47,7 @@ static inline pid_t kq_gettid(void)
 } while (0)
 
 /* expr must fail with -1 and errno err. */
-#define KQ_CHILD_CHECK_ERR(expr, err) do {						\
+#define KQ_CHILD_CHECK_ERR(expr, err) do {				\
 	long __r;							\
 	errno = 0;							\
 	__r = (long)(expr);						\
@@ -88,7 +87,7 @@ static inline int kq_wait_child(pid_t pid, int *status, long ms)
 }
 
 /* The child must exit with status 0 within KQ_CHILD_MS. */
-#define KQ_WAIT_CHILD(pid) do {					\
+#define KQ_WAIT_CHILD(pid) do {						\
 	int __st = 0;							\
 	int __w = kq_wait_child((pid), &__st, KQ_CHILD_MS);		\
 	if (__w)							\
@@ -232,7 +231,7 @@ static inline const char *kq_wstat_str(long st, char *buf, size_t len)
 }
 
 /* Assert that an event's data is the wait status "exited with code". */
-#define KQ_ASSERT_EXITED(data, code) do {					\
+#define KQ_ASSERT_EXITED(data, code) do {				\
 	char __w[64];							\
 	int __s = (int)(data);						\
 	if (!WIFEXITED(__s) || WEXITSTATUS(__s) != (code))		\
@@ -242,7 +241,7 @@ static inline const char *kq_wstat_str(long st, char *buf, size_t len)
 	ASSERT_EQ((code), WEXITSTATUS(__s));				\
 } while (0)
 
-#define KQ_ASSERT_KILLED(data, sig) do {					\
+#define KQ_ASSERT_KILLED(data, sig) do {				\
 	char __w[64];							\
 	int __s = (int)(data);						\
 	if (!WIFSIGNALED(__s) || WTERMSIG(__s) != (sig))		\

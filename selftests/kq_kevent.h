@@ -232,7 +232,7 @@ static inline void __kq_get_one(struct __test_metadata *_metadata, int line,
 	char __b[160];							\
 	if ((kev)->ident != (uintptr_t)(id) || (kev)->filter != (filt))	\
 		TH_LOG("unexpected event %s, want ident %lu filter %s",	\
-		       kq_kev_str(kev, __b, sizeof(__b)),			\
+		       kq_kev_str(kev, __b, sizeof(__b)),		\
 		       (unsigned long)(id), kq_filter_name(filt));	\
 	ASSERT_EQ((uintptr_t)(id), (kev)->ident);			\
 	ASSERT_EQ((filt), (kev)->filter);				\
@@ -249,7 +249,7 @@ static inline void __kq_get_one(struct __test_metadata *_metadata, int line,
  * Wait (bounded by ms) for one event of (ident, filter); other events
  * are a failure.  Fills *out.
  */
-#define KQ_WAIT_ONE(kq, out, id, filt, ms) do {			\
+#define KQ_WAIT_ONE(kq, out, id, filt, ms) do {				\
 	KQ_GET_ONE(kq, out, ms);					\
 	KQ_EXPECT_KEV(out, id, filt);					\
 } while (0)
