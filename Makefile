@@ -64,18 +64,26 @@ LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 .PHONY: install uninstall dkms-source deb all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
 all: modules shim selftests shim32 selftests32 demo-prog loader
 
-# Two kernels build from one source: each gets build/<kver>/kmod/ with links
-# to the sources, and kbuild writes its objects there.
+# Two kernels build from one source: each gets build/<kver>/kmod-<key>/ with
+# links to the sources, and kbuild writes its objects there.  The key is what
+# determines the objects besides the sources: the kernel's configuration
+# (which names its compiler, CONFIG_CC_VERSION_TEXT) and its symbol versions,
+# so that two configurations of one release (KDIR=) do not share objects.
+# build/<kver>/kmod links to the directory of the last build.
+kmod_key = $(shell cat $(call kdir,$1)/.config $(call kdir,$1)/Module.symvers 2>/dev/null | sha256sum | cut -c1-12)
 modules: $(KVERS:%=$(BUILD)/%/kmod/kqueue.ko)
 ifeq ($(strip $(KVERS)),)
 	@echo "No target kernel found: run scripts/install-deps (or give KVER/KDIR)" >&2; exit 1
 endif
 
+$(BUILD)/%/kmod/kqueue.ko: KMOD_DIR = $(BUILD)/$*/kmod-$(call kmod_key,$*)
 $(BUILD)/%/kmod/kqueue.ko: FORCE
-	@mkdir -p $(@D)
-	@find $(@D) -maxdepth 1 -type l -delete
-	@ln -sf $(wildcard $(KMOD_SRC)/*.c $(KMOD_SRC)/*.h $(KMOD_SRC)/Kbuild) $(@D)/
-	$(NO_WARNINGS) scripts/kbuild $(call kdir,$*) M=$(@D) KQ_TOP=$(TOP) W=1 modules
+	@mkdir -p $(KMOD_DIR)
+	@if [ -d $(BUILD)/$*/kmod ] && [ ! -L $(BUILD)/$*/kmod ]; then rm -rf $(BUILD)/$*/kmod; fi
+	@ln -sfn $(notdir $(KMOD_DIR)) $(BUILD)/$*/kmod
+	@find $(KMOD_DIR) -maxdepth 1 -type l -delete
+	@ln -sf $(wildcard $(KMOD_SRC)/*.c $(KMOD_SRC)/*.h $(KMOD_SRC)/Kbuild) $(KMOD_DIR)/
+	$(NO_WARNINGS) scripts/kbuild $(call kdir,$*) M=$(KMOD_DIR) KQ_TOP=$(TOP) W=1 modules
 
 shim:
 	$(NO_WARNINGS) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim
@@ -165,7 +173,7 @@ INSTALL_KVER	= $(or $(KVER),$(shell uname -r))
 PREFIX		?= /usr/local
 install:
 	$(MAKE) KVER=$(INSTALL_KVER) modules shim
-	$(MAKE) -C $(call kdir,$(INSTALL_KVER)) M=$(BUILD)/$(INSTALL_KVER)/kmod \
+	$(MAKE) -C $(call kdir,$(INSTALL_KVER)) M=$(BUILD)/$(INSTALL_KVER)/kmod-$(call kmod_key,$(INSTALL_KVER)) \
 		INSTALL_MOD_DIR=updates $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
 		DEPMOD=true CONFIG_MODULE_SIG_ALL= modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(INSTALL_KVER)

@@ -6,14 +6,14 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 
-#include "kq_util.h"
+#include "kq_fd.h"
 
 /* A pipe with n bytes buffered; both ends non-blocking. */
 static int pipe_with_data(int p[2], size_t n)
 {
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -1;
-	if (n && fill_bytes(p[1], n) != (ssize_t)n)
+	if (n && kq_fill_bytes(p[1], n) != (ssize_t)n)
 		return -1;
 	return 0;
 }
@@ -33,14 +33,14 @@ TEST(kqueue_returns_fd_and_closes)
 	int kq, kq2;
 
 	KQ_OPEN(kq);
-	ASSERT_TRUE(fd_valid(kq));
+	ASSERT_TRUE(kq_fd_valid(kq));
 	KQ_OPEN(kq2);
 	ASSERT_NE(kq, kq2);
 	ASSERT_EQ(0, close(kq2));
 	/* A fresh kqueue has nothing pending. */
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(0, close(kq));
-	ASSERT_FALSE(fd_valid(kq));
+	ASSERT_FALSE(kq_fd_valid(kq));
 	ASSERT_EQ(-1, kq_poll(kq, &ev, 1, 0));
 	ASSERT_EQ(EBADF, errno);
 }
@@ -224,7 +224,7 @@ TEST(changes_applied_before_eintr)
 	EXPECT_EQ(EINTR, errno);
 	kq_alarm_ms(0);
 	/* The change was applied: the knote exists and fires. */
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	KQ_GET_KEV(kq, &ev, p[0], EVFILT_READ);
 	EXPECT_EQ((void *)0x1234, ev.udata);
 	KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);

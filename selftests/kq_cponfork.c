@@ -5,13 +5,13 @@
  * parent's active events active in it; afterwards the two are
  * independent.  Without the flag the child gets EBADF (kq_fork.c).
  *
- * Children check with CK() (kq_own.h) and exit 0; the parent waits.
+ * Children check with KQ_CHILD_CHECK() (kq_children.h) and exit 0; the parent waits.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>
 #include <spawn.h>
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_children.h"
+#include "kq_module.h"
 
 /* The one event @kq has within @ms: its ident, or -1. */
 static long one_event(int kq, short filter, long ms)
@@ -55,11 +55,11 @@ TEST(without_flag_child_gets_ebadf)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK_ERR(kq_poll(kq, NULL, 0, 0), EBADF);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK_ERR(kq_poll(kq, NULL, 0, 0), EBADF);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	close(kq);
 }
 
@@ -80,18 +80,18 @@ TEST(active_event_in_both_then_independent)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK(kq_poll(kq, &ev, 1, 0) == 1);
-		CK(ev.ident == 1 && ev.filter == EVFILT_USER &&
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 0) == 1);
+		KQ_CHILD_CHECK(ev.ident == 1 && ev.filter == EVFILT_USER &&
 		   (ev.fflags & 0x5) == 0x5);
-		CK(kq_poll(kq, &ev, 1, 0) == 0);
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 0) == 0);
 		/* the child's own registration stays its own */
-		CK(kq_change(kq, 2, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
+		KQ_CHILD_CHECK(kq_change(kq, 2, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
 			     NULL) == 0);
-		CK(one_event(kq, EVFILT_USER, 0) == 2);
+		KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 2);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	ASSERT_EQ(1, one_event(kq, EVFILT_USER, 0));
 	KQ_CHECK_NONE(kq);
 	close(kq);
@@ -109,14 +109,14 @@ TEST(descriptor_knote_copied_child_close_harmless)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK(kq_poll(kq, NULL, 0, 0) == 0);
-		CK(write(p[1], "x", 1) == 1);
-		CK(one_event(kq, EVFILT_READ, 5000) == p[0]);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_poll(kq, NULL, 0, 0) == 0);
+		KQ_CHILD_CHECK(write(p[1], "x", 1) == 1);
+		KQ_CHILD_CHECK(one_event(kq, EVFILT_READ, 5000) == p[0]);
 		close(kq);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	/* the child's byte is there; the parent's knote sees it */
 	ASSERT_EQ(p[0], one_event(kq, EVFILT_READ, 5000));
 	close(p[0]);
@@ -136,10 +136,10 @@ TEST(timer_fires_once_in_each)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK(kq_poll(kq, ev, 4, 5000) == 1);
-		CK(ev[0].ident == 7 && ev[0].data == 1);
-		CK(kq_poll(kq, ev, 4, 500) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_poll(kq, ev, 4, 5000) == 1);
+		KQ_CHILD_CHECK(ev[0].ident == 7 && ev[0].data == 1);
+		KQ_CHILD_CHECK(kq_poll(kq, ev, 4, 500) == 0);
 		_exit(0);
 	}
 	n = kq_poll(kq, ev, 4, 5000);
@@ -147,7 +147,7 @@ TEST(timer_fires_once_in_each)
 	EXPECT_EQ(7, ev[0].ident);
 	EXPECT_EQ(1, ev[0].data);
 	EXPECT_EQ(0, kq_poll(kq, ev, 4, 500));
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	close(kq);
 }
 
@@ -163,14 +163,14 @@ TEST(periodic_timer_copied)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK(kq_poll(kq, &ev, 1, 5000) == 1 && ev.ident == 3);
-		CK(kq_poll(kq, &ev, 1, 5000) == 1 && ev.ident == 3);
-		CK(kq_change(kq, 3, EVFILT_TIMER, EV_DELETE, 0, 0, NULL) == 0);
-		CK(kq_poll(kq, &ev, 1, 100) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 5000) == 1 && ev.ident == 3);
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 5000) == 1 && ev.ident == 3);
+		KQ_CHILD_CHECK(kq_change(kq, 3, EVFILT_TIMER, EV_DELETE, 0, 0, NULL) == 0);
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 100) == 0);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	/* the child's delete did not touch ours */
 	ASSERT_EQ(3, one_event(kq, EVFILT_TIMER, 5000));
 	close(kq);
@@ -192,14 +192,14 @@ TEST(signal_knote_counts_childs_signals)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK(kill(getpid(), SIGUSR1) == 0);
-		CK(kill(getpid(), SIGUSR1) == 0);
-		CK(kq_poll(kq, &ev, 1, 5000) == 1);
-		CK(ev.ident == SIGUSR1 && ev.data == 2);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kill(getpid(), SIGUSR1) == 0);
+		KQ_CHILD_CHECK(kill(getpid(), SIGUSR1) == 0);
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 5000) == 1);
+		KQ_CHILD_CHECK(ev.ident == SIGUSR1 && ev.data == 2);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	/* the child's signals were not the parent's */
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
@@ -223,7 +223,7 @@ TEST(proc_watch_copied)
 	w = fork();
 	ASSERT_LE(0, w);
 	if (w == 0) {
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		close(go[1]);
 		if (read(go[0], &c, 1) < 0)
 			_exit(1);
@@ -234,10 +234,10 @@ TEST(proc_watch_copied)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		close(go[1]);	/* the parent's close lets it go */
-		CK(kq_poll(kq, &ev, 1, 10000) == 1);
-		CK(ev.ident == (uintptr_t)w && (ev.fflags & NOTE_EXIT) &&
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 10000) == 1);
+		KQ_CHILD_CHECK(ev.ident == (uintptr_t)w && (ev.fflags & NOTE_EXIT) &&
 		   WIFEXITED((int)ev.data) && WEXITSTATUS((int)ev.data) == 9);
 		_exit(0);
 	}
@@ -245,7 +245,7 @@ TEST(proc_watch_copied)
 	ASSERT_EQ(1, kq_poll(kq, &ev, 1, 10000));
 	EXPECT_EQ((uintptr_t)w, ev.ident);
 	EXPECT_TRUE(ev.fflags & NOTE_EXIT);
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	ASSERT_EQ(w, waitpid(w, &st, 0));
 	close(kq);
 }
@@ -262,15 +262,15 @@ TEST(dup_and_cloexec_kept)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK(fcntl(kq, F_GETFD) == FD_CLOEXEC);
-		CK(fcntl(kq2, F_GETFD) == 0);
-		CK(kq_change(kq, 4, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(fcntl(kq, F_GETFD) == FD_CLOEXEC);
+		KQ_CHILD_CHECK(fcntl(kq2, F_GETFD) == 0);
+		KQ_CHILD_CHECK(kq_change(kq, 4, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
 			     NULL) == 0);
-		CK(one_event(kq2, EVFILT_USER, 0) == 4);
+		KQ_CHILD_CHECK(one_event(kq2, EVFILT_USER, 0) == 4);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	KQ_CHECK_NONE(kq);
 	close(kq2);
 	close(kq);
@@ -290,19 +290,19 @@ TEST(copy_of_the_copy)
 		pid_t g;
 		int st;
 
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		g = fork();
-		CK(g >= 0);
+		KQ_CHILD_CHECK(g >= 0);
 		if (g == 0) {
-			CK(one_event(kq, EVFILT_USER, 0) == 5);
+			KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 5);
 			_exit(0);
 		}
-		CK(waitpid(g, &st, 0) == g && WIFEXITED(st) &&
+		KQ_CHILD_CHECK(waitpid(g, &st, 0) == g && WIFEXITED(st) &&
 		   WEXITSTATUS(st) == 0);
-		CK(one_event(kq, EVFILT_USER, 0) == 5);
+		KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 5);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	ASSERT_EQ(5, one_event(kq, EVFILT_USER, 0));
 	close(kq);
 }
@@ -351,10 +351,10 @@ TEST(many_forks_leave_nothing)
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			CK(kq_poll(kq, NULL, 0, 0) == 0);
+			KQ_CHILD_CHECK(kq_poll(kq, NULL, 0, 0) == 0);
 			_exit(0);
 		}
-		OWN_WAIT_CHILD(pid);
+		KQ_WAIT_CHILD(pid);
 	}
 	/* the last child's copy is released by its exit (task_work, RCU) */
 	for (i = 0; i < 100 && kq_read_live("live_kqueues") != kqs0; i++)

@@ -63,8 +63,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_children.h"
+#include "kq_users.h"
+#include "kq_module.h"
 
 #define XU_LIMIT		40000	/* max_user_knotes for the tests */
 #define XU_LIMIT_FILE		10000	/* for the file shapes */
@@ -136,7 +137,7 @@ static void xu_pin(int cpu)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	CK(sched_setaffinity(0, sizeof(set), &set) == 0);
+	KQ_CHILD_CHECK(sched_setaffinity(0, sizeof(set), &set) == 0);
 }
 
 /* A child: become uid, die with the test (set after the uid change,
@@ -144,8 +145,8 @@ static void xu_pin(int cpu)
 static void xu_child_become(unsigned int uid)
 {
 	alarm(XU_CHILD_ALARM);
-	CK(own_become(uid) == 0);
-	CK(prctl(PR_SET_PDEATHSIG, SIGKILL) == 0);
+	KQ_CHILD_CHECK(kq_become(uid) == 0);
+	KQ_CHILD_CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL) == 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -170,25 +171,25 @@ static void op_once(int op, const struct xu_victim_ctx *v)
 	case OP_FORK:
 	case OP_EXIT_FORK:
 		pid = fork();
-		CK(pid >= 0);
+		KQ_CHILD_CHECK(pid >= 0);
 		if (pid == 0)
 			_exit(0);
-		CK(waitpid(pid, &st, 0) == pid);
+		KQ_CHILD_CHECK(waitpid(pid, &st, 0) == pid);
 		break;
 	case OP_EXEC:
 		pid = fork();
-		CK(pid >= 0);
+		KQ_CHILD_CHECK(pid >= 0);
 		if (pid == 0) {
 			execl(XU_TRUE, "true", (char *)NULL);
 			_exit(127);
 		}
-		CK(waitpid(pid, &st, 0) == pid);
-		CK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		KQ_CHILD_CHECK(waitpid(pid, &st, 0) == pid);
+		KQ_CHILD_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		break;
 	case OP_OPEN:
 		fd = open(v->path, O_RDONLY | O_CLOEXEC);
-		CK(fd >= 0);
-		CK(read(fd, buf, sizeof(buf)) == XU_FILE_SIZE);
+		KQ_CHILD_CHECK(fd >= 0);
+		KQ_CHILD_CHECK(read(fd, buf, sizeof(buf)) == XU_FILE_SIZE);
 		close(fd);
 		break;
 	}
@@ -219,20 +220,20 @@ static long long op_batch_ns(int op, const struct xu_victim_ctx *v)
  */
 static long long exit_batch_ns(const struct xu_victim_ctx *v)
 {
-	long long deadline = kq_now_ms() + OWN_CHILD_MS * 4, t;
+	long long deadline = kq_now_ms() + KQ_CHILD_MS * 4, t;
 	int seq, k = 0;
 
 	while (v->shm->ready <= v->shm->done) {
-		CK(kq_now_ms() < deadline);
+		KQ_CHILD_CHECK(kq_now_ms() < deadline);
 		usleep(1000);
 	}
 	seq = v->shm->ready;
 	t = now_ns();
-	CK(own_send_byte(v->go, 'g') == 0);
+	KQ_CHILD_CHECK(kq_send_byte(v->go, 'g') == 0);
 	do {
 		op_once(OP_EXIT_FORK, v);
 		k++;
-		CK(kq_now_ms() < deadline);
+		KQ_CHILD_CHECK(kq_now_ms() < deadline);
 	} while (v->shm->done < seq || k < op_batch[OP_EXIT_FORK]);
 	t = (now_ns() - t) / k;
 	v->shm->ended = seq;
@@ -266,13 +267,13 @@ static void victim(int sock, const struct xu_victim_ctx *v)
 {
 	int c;
 
-	xu_child_become(OWN_USER_B);
+	xu_child_become(KQ_USER_B);
 	xu_pin(1);
 	signal(SIGURG, SIG_IGN);
-	while ((c = own_recv_byte(sock, OWN_CHILD_MS * 10)) >= 0 && c < OP_N) {
+	while ((c = kq_recv_byte(sock, KQ_CHILD_MS * 10)) >= 0 && c < OP_N) {
 		long long ns = op_cost(c, v);
 
-		CK(write(sock, &ns, sizeof(ns)) == sizeof(ns));
+		KQ_CHILD_CHECK(write(sock, &ns, sizeof(ns)) == sizeof(ns));
 	}
 	_exit(c == 'q' ? 0 : 1);
 }
@@ -287,7 +288,7 @@ static void burner(void)
 	{
 		struct sched_param sp = { .sched_priority = 0 };
 
-		CK(sched_setscheduler(0, SCHED_IDLE, &sp) == 0);
+		KQ_CHILD_CHECK(sched_setscheduler(0, SCHED_IDLE, &sp) == 0);
 	}
 	for (;;)
 		;
@@ -364,7 +365,7 @@ static long fill_twin(int kq, uintptr_t ident, short filter,
 
 static void report(int rfd, long n)
 {
-	CK(write(rfd, &n, sizeof(n)) == sizeof(n));
+	KQ_CHILD_CHECK(write(rfd, &n, sizeof(n)) == sizeof(n));
 }
 
 #define VNODE_ALL	(NOTE_DELETE | NOTE_WRITE | NOTE_EXTEND | NOTE_ATTRIB | \
@@ -384,11 +385,11 @@ static void attack_exit(struct xu_shm *shm, int rfd, int go, int full)
 		pid_t c;
 		char b;
 
-		CK(pipe2(gate, O_CLOEXEC) == 0);
+		KQ_CHILD_CHECK(pipe2(gate, O_CLOEXEC) == 0);
 		c = fork();
-		CK(c >= 0);
+		KQ_CHILD_CHECK(c >= 0);
 		if (c == 0) {
-			CK(prctl(PR_SET_PDEATHSIG, SIGKILL) == 0);
+			KQ_CHILD_CHECK(prctl(PR_SET_PDEATHSIG, SIGKILL) == 0);
 			close(gate[1]);
 			while (read(gate[0], &b, 1) < 0 && errno == EINTR)
 				;
@@ -396,20 +397,20 @@ static void attack_exit(struct xu_shm *shm, int rfd, int go, int full)
 		}
 		close(gate[0]);
 		kq = kqueue();
-		CK(kq >= 0);
+		KQ_CHILD_CHECK(kq >= 0);
 		n = full ? fill(kq, c, EVFILT_PROC, 0, NOTE_EXIT) :
 			   fill_twin(kq, c, EVFILT_PROC, 0, NOTE_EXIT);
-		CK(n > 0);
+		KQ_CHILD_CHECK(n > 0);
 		if (seq == 0)
 			report(rfd, n);
 		shm->ready = ++seq;
 		/* until the victim says go (or the test ends) */
 		while (!shm->stop && (r = poll(&p, 1, 50)) <= 0)
-			CK(r == 0 || errno == EINTR);
+			KQ_CHILD_CHECK(r == 0 || errno == EINTR);
 		if (!shm->stop)
-			CK(read(go, &b, 1) == 1);
+			KQ_CHILD_CHECK(read(go, &b, 1) == 1);
 		close(gate[1]);		/* the child exits */
-		CK(waitpid(c, &st, 0) == c);
+		KQ_CHILD_CHECK(waitpid(c, &st, 0) == c);
 		shm->done = seq;
 		/*
 		 * Dropping the knotes is the attacker's own work, but the
@@ -433,15 +434,15 @@ static void attacker(int sh, int full, struct xu_shm *shm, int rfd, int go,
 	long n = 0;
 	int kq, fd;
 
-	xu_child_become(OWN_USER_A);
+	xu_child_become(KQ_USER_A);
 	xu_pin(0);
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
-	CK(sigprocmask(SIG_BLOCK, &usr1, NULL) == 0);
+	KQ_CHILD_CHECK(sigprocmask(SIG_BLOCK, &usr1, NULL) == 0);
 	if (sh == SH_EXIT)
 		attack_exit(shm, rfd, go, full);
 	kq = kqueue();
-	CK(kq >= 0);
+	KQ_CHILD_CHECK(kq >= 0);
 	switch (sh) {
 	case SH_PROC:
 		n = full ? fill(kq, getpid(), EVFILT_PROC, 0, PROC_ALL) :
@@ -465,7 +466,7 @@ static void attacker(int sh, int full, struct xu_shm *shm, int rfd, int go,
 	case SH_VNODE:
 	case SH_READ:
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		CK(fd >= 0);
+		KQ_CHILD_CHECK(fd >= 0);
 		if (sh == SH_VNODE)
 			n = full ? fill(kq, fd, EVFILT_VNODE, EV_CLEAR,
 					VNODE_ALL) :
@@ -479,7 +480,7 @@ static void attacker(int sh, int full, struct xu_shm *shm, int rfd, int go,
 			usleep(20000);
 		break;
 	}
-	CK(n >= 0);
+	KQ_CHILD_CHECK(n >= 0);
 	_exit(0);
 }
 
@@ -503,7 +504,7 @@ FIXTURE_SETUP(crossuser)
 	self->have_limit = 0;
 	self->path[0] = '\0';
 	self->shm = NULL;
-	self->have_limit = !own_param_read("max_user_knotes",
+	self->have_limit = !kq_param_read("max_user_knotes",
 					   &self->old_limit);
 	ASSERT_TRUE(self->have_limit) TH_LOG("no max_user_knotes parameter");
 	self->shm = mmap(NULL, sizeof(*self->shm), PROT_READ | PROT_WRITE,
@@ -535,7 +536,7 @@ FIXTURE_TEARDOWN(crossuser)
 	xu_kill(&self->victim);
 	xu_kill(&self->burner);
 	if (self->have_limit)
-		own_param_write("max_user_knotes", self->old_limit);
+		kq_param_write("max_user_knotes", self->old_limit);
 	if (self->path[0])
 		unlink(self->path);
 	if (self->shm && self->shm != MAP_FAILED)
@@ -547,7 +548,7 @@ static long long measure(struct __test_metadata *_metadata, int sock, int op)
 {
 	long long ns = -1;
 
-	ASSERT_EQ(0, own_send_byte(sock, op));
+	ASSERT_EQ(0, kq_send_byte(sock, op));
 	ASSERT_EQ((ssize_t)sizeof(ns), read(sock, &ns, sizeof(ns)));
 	ASSERT_LT(0, ns);
 	return ns;
@@ -633,7 +634,7 @@ static void crossuser_run(struct __test_metadata *_metadata,
 		SKIP(return, "needs root (to become uids 1000 and 1001)");
 	if (xu_debug())
 		limit /= XU_DEBUG_DIV;
-	ASSERT_EQ(0, own_param_write("max_user_knotes", limit));
+	ASSERT_EQ(0, kq_param_write("max_user_knotes", limit));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	ASSERT_EQ(0, pipe2(rdy, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
@@ -680,7 +681,7 @@ static void crossuser_run(struct __test_metadata *_metadata,
 		if (self->attacker == 0)
 			attacker(sh, full, self->shm, rdy[1], go[0],
 				 self->path);
-		ASSERT_TRUE(wait_poll(rdy[0], POLLIN, OWN_CHILD_MS * 10) &
+		ASSERT_TRUE(kq_wait_poll(rdy[0], POLLIN, KQ_CHILD_MS * 10) &
 			    POLLIN) TH_LOG("the attacker did not register");
 		ASSERT_EQ((ssize_t)sizeof(n), read(rdy[0], &n, sizeof(n)));
 		if (full) {
@@ -699,23 +700,23 @@ static void crossuser_run(struct __test_metadata *_metadata,
 		}
 		self->shm->stop = 1;
 		t = kq_now_ms();
-		ASSERT_EQ(0, own_wait_child(self->attacker, &st,
-					    OWN_CHILD_MS * 4))
+		ASSERT_EQ(0, kq_wait_child(self->attacker, &st,
+					    KQ_CHILD_MS * 4))
 			TH_LOG("the attacker did not exit");
 		self->attacker = 0;
 		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
 			TH_LOG("attacker: wait status 0x%x", st);
 		if (full) {
 			/* its knotes go with it */
-			n = own_param_wait("live_knotes", knotes0, OWN_CHILD_MS);
+			n = kq_param_wait("live_knotes", knotes0, KQ_CHILD_MS);
 			if (ph == 1)
 				TH_LOG("its exit took %lld ms",
 				       kq_now_ms() - t);
 			ASSERT_EQ(knotes0, n);
 		}
 	}
-	ASSERT_EQ(0, own_send_byte(sv[0], 'q'));
-	OWN_WAIT_CHILD(self->victim);
+	ASSERT_EQ(0, kq_send_byte(sv[0], 'q'));
+	KQ_WAIT_CHILD(self->victim);
 	self->victim = 0;
 	xu_kill(&self->burner);
 	close(sv[0]);

@@ -21,8 +21,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_users.h"
 
 FIXTURE(dp) {
 	int kq;
@@ -493,7 +492,7 @@ TEST_F(dp, other_user_gets_no_exit_detail)
 		pid_t root_pid = getppid();
 		int kq;
 
-		if (own_drop_to_nobody())
+		if (kq_drop_to_nobody())
 			_exit(10);
 		kq = kqueue();
 		if (kq < 0)

@@ -19,7 +19,8 @@
 #define _GNU_SOURCE
 #include <sys/stat.h>
 
-#include "kq_util.h"
+#include "kq_fd.h"
+#include "kq_module.h"
 
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
 #define ROUNDS		40	/* per filter */
@@ -96,7 +97,7 @@ static int setup_round(struct round *r, enum kind k)
 			return -1;
 		break;
 	case K_TCP_READ: case K_TCP_EMPTY: case K_TCP_EXCEPT:
-		if (tcp_pair(sv))
+		if (kq_tcp_pair(sv))
 			return -1;
 		linger0(sv[0]);
 		linger0(sv[1]);
@@ -253,7 +254,7 @@ FIXTURE_SETUP(failslab)
 	ASSERT_EQ(0, fs_write("probability", "25"));
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	ASSERT_EQ(0, kq_read_live("live_kqueues")) TH_LOG("no " KQ_LIVE_DIR "live_kqueues?");
+	ASSERT_EQ(0, kq_read_live("live_kqueues")) TH_LOG("no " KQ_PARAM_DIR "live_kqueues?");
 	ASSERT_EQ(0, kq_read_live("live_knotes"));
 	KQ_OPEN(self->kq);
 	EV_SET(&kev, getpid(), EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);

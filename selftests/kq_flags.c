@@ -6,7 +6,7 @@
  * call, in-order changelists, aliased change/event lists and a large
  * changelist.
  */
-#include "kq_btest.h"
+#include "kq_wait.h"
 
 FIXTURE(flags) {
 	int kq;
@@ -50,15 +50,15 @@ TEST_F(flags, oneshot_pipe)
 	struct kevent ev;
 
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_ONESHOT, 0, 0,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_ONESHOT, 0, 0,
 	      NULL);
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ(1, ev.data);
 	/* Still readable, but the knote is gone. */
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, self->p[0], EVFILT_READ, EV_DELETE, 0, 0,
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, self->p[0], EVFILT_READ, EV_DELETE, 0, 0,
 	       NULL);
 }
 
@@ -67,11 +67,11 @@ TEST_F(flags, oneshot_user)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 }
 
 /* Level-triggered by default: reported by each call while true. */
@@ -80,15 +80,15 @@ TEST_F(flags, level_pipe)
 	struct kevent ev;
 	int i;
 
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(0, put(self->p[1], 3));
 	for (i = 0; i < 3; i++) {
-		BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+		KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 		ASSERT_EQ(3, ev.data);
 	}
 	drain(self->p[0]);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /*
@@ -99,17 +99,17 @@ TEST_F(flags, clear_pipe)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0,
 	      NULL);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ(1, ev.data);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ(2, ev.data);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /*
@@ -120,29 +120,29 @@ TEST_F(flags, dispatch_user)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_DISPATCH, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_DISPATCH, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHECK_NONE(self->kq);
 	/* Still triggered (no EV_CLEAR): enabling reports it at once. */
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHECK_NONE(self->kq);
 	/* The knote still exists (dispatch is not oneshot). */
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 
 	/* With EV_CLEAR: nothing to report on enable until a new trigger. */
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_DISPATCH | EV_CLEAR, 0, 0,
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_DISPATCH | EV_CLEAR, 0, 0,
 	      NULL);
-	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 2, EVFILT_USER);
-	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NONE(self->kq);			/* disabled */
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, 2, EVFILT_USER);	/* the trigger while disabled */
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 2, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHECK_NONE(self->kq);			/* disabled */
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, 2, EVFILT_USER);	/* the trigger while disabled */
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 }
 
 TEST_F(flags, dispatch_pipe)
@@ -150,25 +150,25 @@ TEST_F(flags, dispatch_pipe)
 	struct kevent ev;
 
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_DISPATCH, 0, 0,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_DISPATCH, 0, 0,
 	      NULL);
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ(1, ev.data);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_NONE(self->kq);			/* disabled */
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_CHECK_NONE(self->kq);			/* disabled */
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ(2, ev.data);
 	/* Enabled after the data is gone: nothing. */
 	drain(self->p[0]);
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 	/* Armed: new data is reported (once). */
 	ASSERT_EQ(0, put(self->p[1], 4));
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ(4, ev.data);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* A disabled knote is not reported; EV_ENABLE reports it at once. */
@@ -176,16 +176,16 @@ TEST_F(flags, disable_enable_pipe)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_DISABLE, 0, 0,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_DISABLE, 0, 0,
 	      NULL);
 	ASSERT_EQ(0, put(self->p[1], 5));
-	BT_NONE(self->kq);
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ(5, ev.data);
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_DISABLE, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, EINVAL, self->p[0], EVFILT_READ,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_DISABLE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, EINVAL, self->p[0], EVFILT_READ,
 	       EV_ENABLE | EV_DISABLE, 0, 0, NULL);
 }
 
@@ -199,14 +199,14 @@ TEST_F(flags, receipt)
 	int r;
 
 	/* A pending, level-triggered event that must not be scanned. */
-	BT_OK(self->kq, 50, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
-	BT_OK(self->kq, 50, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 50, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 50, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 
 	EV_SET(&ch[0], 1, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)10);
 	EV_SET(&ch[1], 2, EVFILT_USER, EV_DELETE, 0, 0, (void *)20);
 	EV_SET(&ch[2], 3, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)30);
 	memset(ev, 0, sizeof(ev));
-	r = kevent(self->kq, ch, 3, ev, 8, &bt_zero);
+	r = kevent(self->kq, ch, 3, ev, 8, &kq_zero);
 	ASSERT_EQ(3, r) TH_LOG("kevent: %d %s", r, strerror(errno));
 	ASSERT_EQ(1u, ev[0].ident);
 	ASSERT_EQ(EVFILT_USER, ev[0].filter);
@@ -223,10 +223,10 @@ TEST_F(flags, receipt)
 	ASSERT_EQ((void *)30, ev[2].udata);
 
 	/* Both added knotes exist. */
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_OK(self->kq, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	/* The pending event is still there. */
-	BT_NOW(self->kq, &ev[0], 50, EVFILT_USER);
+	KQ_NOW(self->kq, &ev[0], 50, EVFILT_USER);
 }
 
 /* With no room for error entries, a failure ends the call: -1/errno. */
@@ -241,13 +241,13 @@ TEST_F(flags, receipt_nevents_zero)
 	errno = 0;
 	ASSERT_EQ(-1, kevent(self->kq, ch, 3, NULL, 0, NULL));
 	ASSERT_EQ(ENOENT, errno);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_ERR(self->kq, ENOENT, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 
 	/* A plain receipt with nevents 0 is just a successful change. */
 	EV_SET(&ch[0], 4, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, NULL);
 	ASSERT_EQ(0, kevent(self->kq, ch, 1, NULL, 0, NULL));
-	BT_OK(self->kq, 4, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 4, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 }
 
 /*
@@ -260,26 +260,26 @@ TEST_F(flags, receipts_fill_event_list)
 {
 	struct kevent ch[4], ev[2];
 
-	BT_OK(self->kq, 50, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
-	BT_OK(self->kq, 50, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 50, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 50, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	EV_SET(&ch[0], 1, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)1);
 	EV_SET(&ch[1], 2, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)2);
 	EV_SET(&ch[2], 3, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)3);
 	EV_SET(&ch[3], 4, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, (void *)4);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(2, kevent(self->kq, ch, 4, ev, 2, &bt_zero));
+	ASSERT_EQ(2, kevent(self->kq, ch, 4, ev, 2, &kq_zero));
 	ASSERT_EQ(1u, ev[0].ident);
 	ASSERT_TRUE(ev[0].flags & EV_ERROR);
 	ASSERT_EQ(0, ev[0].data);
 	ASSERT_EQ(2u, ev[1].ident);
 	ASSERT_TRUE(ev[1].flags & EV_ERROR);
 	ASSERT_EQ(0, ev[1].data);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_OK(self->kq, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_OK(self->kq, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_ERR(self->kq, ENOENT, 4, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 4, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	/* the pending event waited for the next call */
-	BT_NOW(self->kq, &ev[0], 50, EVFILT_USER);
+	KQ_NOW(self->kq, &ev[0], 50, EVFILT_USER);
 }
 
 /* An error entry takes the place of events: failed change, nevents > 0. */
@@ -287,19 +287,19 @@ TEST_F(flags, error_entry_no_scan)
 {
 	struct kevent ch[2], ev[4];
 
-	BT_OK(self->kq, 50, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
-	BT_OK(self->kq, 50, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 50, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 50, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	EV_SET(&ch[0], 9, EVFILT_USER, EV_DELETE, 0, 0, (void *)9);
 	EV_SET(&ch[1], 10, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 4, &bt_zero));
+	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 4, &kq_zero));
 	ASSERT_EQ(9u, ev[0].ident);
 	ASSERT_TRUE(ev[0].flags & EV_ERROR);
 	ASSERT_EQ(ENOENT, ev[0].data);
 	ASSERT_EQ((void *)9, ev[0].udata);
 	/* With room for the error, the following change was applied. */
-	BT_OK(self->kq, 10, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev[0], 50, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 10, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev[0], 50, EVFILT_USER);
 }
 
 /*
@@ -310,25 +310,25 @@ TEST_F(flags, forceoneshot)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)1);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_FORCEONESHOT, 0, 0, (void *)1);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)1);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_FORCEONESHOT, 0, 0, (void *)1);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ((void *)1, ev.udata);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 
 	/* On a pipe read knote. */
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_FORCEONESHOT, 0, 0, NULL);
-	ASSERT_EQ(1, bt_get(self->kq, &ev, 1, 0));
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_FORCEONESHOT, 0, 0, NULL);
+	ASSERT_EQ(1, kq_poll(self->kq, &ev, 1, 0));
 	ASSERT_EQ((uintptr_t)self->p[0], ev.ident);
 	ASSERT_EQ(EVFILT_READ, ev.filter);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, self->p[0], EVFILT_READ, EV_DELETE, 0, 0,
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, self->p[0], EVFILT_READ, EV_DELETE, 0, 0,
 	       NULL);
 }
 
@@ -338,23 +338,23 @@ TEST_F(flags, keepudata)
 	struct kevent ev;
 
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_DISPATCH, 0, 0,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD | EV_DISPATCH, 0, 0,
 	      (void *)0xa);
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ((void *)0xa, ev.udata);
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE | EV_KEEPUDATA, 0,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE | EV_KEEPUDATA, 0,
 	      0, (void *)0xb);
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ((void *)0xa, ev.udata);
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE, 0, 0,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE, 0, 0,
 	      (void *)0xc);
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ((void *)0xc, ev.udata);
-	BT_ERR(self->kq, EINVAL, self->p[0], EVFILT_READ,
+	KQ_CHANGE_ERR(self->kq, EINVAL, self->p[0], EVFILT_READ,
 	       EV_ADD | EV_KEEPUDATA, 0, 0, (void *)0xd);
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE | EV_KEEPUDATA, 0,
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ENABLE | EV_KEEPUDATA, 0,
 	      0, NULL);
-	BT_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
+	KQ_NOW(self->kq, &ev, self->p[0], EVFILT_READ);
 	ASSERT_EQ((void *)0xc, ev.udata);
 }
 
@@ -368,16 +368,16 @@ TEST_F(flags, once_per_call)
 	int i, r, seen[6] = { 0 }, pipe_seen = 0;
 
 	for (i = 1; i <= 5; i++) {
-		BT_OK(self->kq, i, EVFILT_USER, EV_ADD, 0, 0, NULL);
-		BT_OK(self->kq, i, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		KQ_CHANGE_OK(self->kq, i, EVFILT_USER, EV_ADD, 0, 0, NULL);
+		KQ_CHANGE_OK(self->kq, i, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	}
 	ASSERT_EQ(0, put(self->p[1], 1));
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 
 	for (int round = 0; round < 3; round++) {
 		memset(seen, 0, sizeof(seen));
 		pipe_seen = 0;
-		r = bt_get(self->kq, ev, 64, 0);
+		r = kq_poll(self->kq, ev, 64, 0);
 		ASSERT_EQ(6, r);
 		for (i = 0; i < r; i++) {
 			if (ev[i].filter == EVFILT_READ) {
@@ -405,42 +405,42 @@ TEST_F(flags, changelist_order)
 	/* ADD then DELETE of a readable pipe knote: no event, no knote. */
 	EV_SET(&ch[0], self->p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	EV_SET(&ch[1], self->p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);
-	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
-	BT_ERR(self->kq, ENOENT, self->p[0], EVFILT_READ, EV_DELETE, 0, 0,
+	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &kq_zero));
+	KQ_CHANGE_ERR(self->kq, ENOENT, self->p[0], EVFILT_READ, EV_DELETE, 0, 0,
 	       NULL);
 
 	/* DELETE then ADD: the knote exists and is reported. */
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD, 0, 0, (void *)1);
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_ADD, 0, 0, (void *)1);
 	EV_SET(&ch[0], self->p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	EV_SET(&ch[1], self->p[0], EVFILT_READ, EV_ADD, 0, 0, (void *)2);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
+	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 8, &kq_zero));
 	ASSERT_EQ((uintptr_t)self->p[0], ev[0].ident);
 	ASSERT_EQ((void *)2, ev[0].udata);
 
 	/* DISABLE then ENABLE: reported; ENABLE then DISABLE: not. */
 	EV_SET(&ch[0], self->p[0], EVFILT_READ, EV_DISABLE, 0, 0, (void *)2);
 	EV_SET(&ch[1], self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, (void *)2);
-	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
+	ASSERT_EQ(1, kevent(self->kq, ch, 2, ev, 8, &kq_zero));
 	EV_SET(&ch[0], self->p[0], EVFILT_READ, EV_ENABLE, 0, 0, (void *)2);
 	EV_SET(&ch[1], self->p[0], EVFILT_READ, EV_DISABLE, 0, 0, (void *)2);
-	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
-	BT_OK(self->kq, self->p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &kq_zero));
+	KQ_CHANGE_OK(self->kq, self->p[0], EVFILT_READ, EV_DELETE, 0, 0, NULL);
 
 	/* ADD, TRIGGER, ADD with another udata: one event, the last udata. */
 	EV_SET(&ch[0], 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)1);
 	EV_SET(&ch[1], 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)2);
 	EV_SET(&ch[2], 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)3);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(1, kevent(self->kq, ch, 3, ev, 8, &bt_zero));
+	ASSERT_EQ(1, kevent(self->kq, ch, 3, ev, 8, &kq_zero));
 	ASSERT_EQ(7u, ev[0].ident);
 	ASSERT_EQ((void *)3, ev[0].udata);
 
 	/* TRIGGER, DELETE: no event. */
 	EV_SET(&ch[0], 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	EV_SET(&ch[1], 7, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &bt_zero));
-	BT_NONE(self->kq);
+	ASSERT_EQ(0, kevent(self->kq, ch, 2, ev, 8, &kq_zero));
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* EV_SYSFLAGS bits in a change are ignored; filter 0 is skipped. */
@@ -448,16 +448,16 @@ TEST_F(flags, sysflags_and_filter0)
 {
 	struct kevent ch[2], ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR | EV_EOF | EV_FLAG1,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR | EV_EOF | EV_FLAG1,
 	      0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ(0, ev.flags & EV_FLAG1);
 
 	EV_SET(&ch[0], 2, 0, EV_ADD, 0, 0, NULL);
 	EV_SET(&ch[1], 3, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, kevent(self->kq, ch, 2, NULL, 0, NULL)) TH_LOG("%s", strerror(errno));
-	BT_OK(self->kq, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 }
 
 /*
@@ -466,13 +466,13 @@ TEST_F(flags, sysflags_and_filter0)
  */
 TEST_F_TIMEOUT(flags, nevents_zero_no_wait, 30)
 {
-	long long t0 = bt_mono_us();
+	long long t0 = kq_now_us();
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, kevent(self->kq, NULL, 0, NULL, 0, NULL));
-	ASSERT_LT(bt_mono_us() - t0, 5000000LL);
+	ASSERT_LT(kq_now_us() - t0, 5000000LL);
 }
 
 /* The event list may be the change list (same buffer), as BSD allows. */
@@ -482,15 +482,15 @@ TEST_F(flags, alias)
 	int i, r, seen_pipe = 0, seen_user = 0;
 
 	ASSERT_EQ(0, put(self->p[1], 2));
-	BT_OK(self->kq, 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)7);
+	KQ_CHANGE_OK(self->kq, 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)7);
 
 	EV_SET(&buf[0], self->p[0], EVFILT_READ, EV_ADD, 0, 0, (void *)0x50);
 	EV_SET(&buf[1], 7, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFCOPY | 0x77,
 	       0, (void *)0x70);
-	r = kevent(self->kq, buf, 2, buf, 4, &bt_zero);
+	r = kevent(self->kq, buf, 2, buf, 4, &kq_zero);
 	ASSERT_EQ(2, r) TH_LOG("kevent: %d %s", r, strerror(errno));
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, buf[i].flags & (EV_ERROR | BT_ACTION_FLAGS));
+		ASSERT_EQ(0, buf[i].flags & (EV_ERROR | KQ_ACTION_FLAGS));
 		if (buf[i].filter == EVFILT_READ) {
 			ASSERT_EQ((uintptr_t)self->p[0], buf[i].ident);
 			ASSERT_EQ(2, buf[i].data);
@@ -512,7 +512,7 @@ TEST_F(flags, alias)
 		EV_SET(&buf[i], 100 + i, EVFILT_USER,
 		       (i == 13 ? EV_DELETE : EV_ADD) | EV_RECEIPT, 0, 0,
 		       (void *)(uintptr_t)(1000 + i));
-	r = kevent(self->kq, buf, 32, buf, 32, &bt_zero);
+	r = kevent(self->kq, buf, 32, buf, 32, &kq_zero);
 	ASSERT_EQ(32, r) TH_LOG("kevent: %d %s", r, strerror(errno));
 	for (i = 0; i < 32; i++) {
 		ASSERT_EQ((uintptr_t)(100 + i), buf[i].ident);
@@ -546,7 +546,7 @@ TEST_F_TIMEOUT(flags, large_changelist, 120)
 		       (void *)(uintptr_t)i);
 	r = kevent(self->kq, ch, NBIG, NULL, 0, NULL);
 	ASSERT_EQ(0, r) TH_LOG("add: %s", strerror(errno));
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 
 	for (i = 0; i < NBIG; i++)
 		EV_SET(&ch[i], 1000 + i, EVFILT_USER, EV_KEEPUDATA,
@@ -556,7 +556,7 @@ TEST_F_TIMEOUT(flags, large_changelist, 120)
 
 	for (j = 0; j < NBIG / 1000; j++) {
 		memset(ev, 0, 1000 * sizeof(*ev));
-		r = bt_get(self->kq, ev, 1000, 0);
+		r = kq_poll(self->kq, ev, 1000, 0);
 		ASSERT_EQ(1000, r) TH_LOG("batch %d: %d (%s)", j, r, r < 0 ? strerror(errno) : "");
 		for (i = 0; i < r; i++) {
 			uintptr_t k = ev[i].ident - 1000;
@@ -570,14 +570,14 @@ TEST_F_TIMEOUT(flags, large_changelist, 120)
 		}
 	}
 	ASSERT_EQ(NBIG, total);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 
 	/* Delete them all in one call. */
 	for (i = 0; i < NBIG; i++)
 		EV_SET(&ch[i], 1000 + i, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	ASSERT_EQ(0, kevent(self->kq, ch, NBIG, NULL, 0, NULL));
-	BT_ERR(self->kq, ENOENT, 1000, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_ERR(self->kq, ENOENT, 1000 + NBIG - 1, EVFILT_USER, EV_DELETE, 0,
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1000, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1000 + NBIG - 1, EVFILT_USER, EV_DELETE, 0,
 	       0, NULL);
 	free(ch);
 	free(ev);
@@ -606,7 +606,7 @@ TEST_F_TIMEOUT(flags, large_level_batches, 120)
 	ASSERT_EQ(0, kevent(self->kq, ch, NBIG, NULL, 0, NULL));
 
 	/* One call with room for all (and one more): each exactly once. */
-	r = bt_get(self->kq, ev, NBIG + 1, 0);
+	r = kq_poll(self->kq, ev, NBIG + 1, 0);
 	ASSERT_EQ(NBIG, r);
 	for (i = 0; i < r; i++) {
 		ASSERT_LT(ev[i].ident, (uintptr_t)NBIG);
@@ -614,7 +614,7 @@ TEST_F_TIMEOUT(flags, large_level_batches, 120)
 		seen[ev[i].ident] = 1;
 	}
 	/* Level-triggered: all still pending. */
-	r = bt_get(self->kq, ev, 1000, 0);
+	r = kq_poll(self->kq, ev, 1000, 0);
 	ASSERT_EQ(1000, r);
 	free(ch);
 	free(ev);

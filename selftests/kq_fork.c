@@ -18,8 +18,7 @@
  * - kqueue1()/kqueuex() flags.
  */
 #define _GNU_SOURCE
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_children.h"
 
 #include <pthread.h>
 
@@ -96,37 +95,37 @@ static void child_all_ebadf(int kq, int watched_fd)
 	struct kq_kevent64 ch64, ev64[2];
 	struct timespec ts = kq_ms(50);
 
-	alarm(OWN_CHILD_ALARM);
-	CK_ERR(kevent(kq, NULL, 0, NULL, 0, &own_zero_ts), EBADF);
-	CK_ERR(kevent(kq, NULL, 0, evs, 8, &own_zero_ts), EBADF);
-	CK_ERR(kevent(kq, NULL, 0, evs, 8, &ts), EBADF);
+	alarm(KQ_CHILD_ALARM);
+	KQ_CHILD_CHECK_ERR(kevent(kq, NULL, 0, NULL, 0, &kq_zero), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(kq, NULL, 0, evs, 8, &kq_zero), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(kq, NULL, 0, evs, 8, &ts), EBADF);
 	/* Would wait forever for an owner; a non-owner gets EBADF at once. */
-	CK_ERR(kevent(kq, NULL, 0, evs, 8, NULL), EBADF);
-	CK_ERR(kevent(kq, NULL, 0, NULL, 0, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(kq, NULL, 0, evs, 8, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(kq, NULL, 0, NULL, 0, NULL), EBADF);
 	/* Changes: neither applied nor reported as EV_ERROR records. */
-	CK_ERR(own_change(kq, 3, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL),
+	KQ_CHILD_CHECK_ERR(kq_change(kq, 3, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL),
 	       EBADF);
-	CK_ERR(own_change(kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL), EBADF);
-	CK_ERR(own_change(kq, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL), EBADF);
-	CK_ERR(own_change(kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL),
+	KQ_CHILD_CHECK_ERR(kq_change(kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kq_change(kq, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kq_change(kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL),
 	       EBADF);
-	CK_ERR(own_change(kq, 2, EVFILT_USER, EV_DISABLE, 0, 0, NULL), EBADF);
-	CK_ERR(own_change(kq, watched_fd, EVFILT_READ, EV_DELETE, 0, 0, NULL),
+	KQ_CHILD_CHECK_ERR(kq_change(kq, 2, EVFILT_USER, EV_DISABLE, 0, 0, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kq_change(kq, watched_fd, EVFILT_READ, EV_DELETE, 0, 0, NULL),
 	       EBADF);
 	EV_SET(&ch[0], 4, EVFILT_USER, EV_ADD | EV_RECEIPT, 0, 0, NULL);
 	EV_SET(&ch[1], 1, EVFILT_USER, EV_DELETE | EV_RECEIPT, 0, 0, NULL);
 	EV_SET(&ch[2], 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	EV_SET(&ch[3], 99, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	CK_ERR(kevent(kq, ch, 4, evs, 8, &own_zero_ts), EBADF);
-	CK_ERR(kevent(kq, ch, 4, evs, 8, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(kq, ch, 4, evs, 8, &kq_zero), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(kq, ch, 4, evs, 8, NULL), EBADF);
 	/* The FreeBSD 12 record layout too. */
 	memset(&ch64, 0, sizeof(ch64));
 	ch64.ident = 2;
 	ch64.filter = EVFILT_USER;
 	ch64.flags = EV_DELETE;
-	CK_ERR(own_raw_kevent(kq, &ch64, 1, ev64, 2, &own_zero_ts,
+	KQ_CHILD_CHECK_ERR(kq_raw_kevent(kq, &ch64, 1, ev64, 2, &kq_zero,
 			      KQ_RECORD_KEVENT64), EBADF);
-	CK_ERR(own_raw_kevent(kq, NULL, 0, ev64, 2, &own_zero_ts,
+	KQ_CHILD_CHECK_ERR(kq_raw_kevent(kq, NULL, 0, ev64, 2, &kq_zero,
 			      KQ_RECORD_KEVENT64), EBADF);
 }
 
@@ -145,19 +144,19 @@ TEST(forked_child_gets_ebadf)
 		child_all_ebadf(p.kq, p.pfd[0]);
 		/* Still EBADF after the child has made a kqueue of its own. */
 		own = kqueue();
-		CK(own >= 0);
-		CK(own_change(own, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
+		KQ_CHILD_CHECK(own >= 0);
+		KQ_CHILD_CHECK(kq_change(own, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
 			      NULL) == 0);
-		CK(own_poll0(own, &ev, 1) == 1 && ev.ident == 1);
+		KQ_CHILD_CHECK(kq_poll(own, &ev, 1, 0) == 1 && ev.ident == 1);
 		child_all_ebadf(p.kq, p.pfd[0]);
 		/* Closing the watched pipe end in the child's table. */
-		CK(close(p.pfd[0]) == 0);
+		KQ_CHILD_CHECK(close(p.pfd[0]) == 0);
 		/* Closing the inherited kqueue descriptor is fine. */
-		CK(close(p.kq) == 0);
-		CK(close(own) == 0);
+		KQ_CHILD_CHECK(close(p.kq) == 0);
+		KQ_CHILD_CHECK(close(own) == 0);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	CHECK_PARENT_KQ(&p);
 	close(p.pfd[0]);
 	close(p.pfd[1]);
@@ -178,19 +177,19 @@ TEST(child_holding_descriptor_changes_nothing)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK(own_recv_byte(go[0], OWN_CHILD_MS) == 'g');
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_recv_byte(go[0], KQ_CHILD_MS) == 'g');
 		/* The parent has triggered USER 2 meanwhile. */
 		child_all_ebadf(p.kq, p.pfd[0]);
-		CK(own_send_byte(done[1], 'd') == 0);
+		KQ_CHILD_CHECK(kq_send_byte(done[1], 'd') == 0);
 		/* Hold the descriptor until told to exit. */
-		CK(own_recv_byte(go[0], OWN_CHILD_MS) == 'x');
+		KQ_CHILD_CHECK(kq_recv_byte(go[0], KQ_CHILD_MS) == 'x');
 		_exit(0);
 	}
 	/* The parent uses its kqueue while the child holds a copy. */
 	KQ_CHANGE_OK(p.kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x222);
-	ASSERT_EQ(0, own_send_byte(go[1], 'g'));
-	ASSERT_EQ('d', own_recv_byte(done[0], OWN_CHILD_MS));
+	ASSERT_EQ(0, kq_send_byte(go[1], 'g'));
+	ASSERT_EQ('d', kq_recv_byte(done[0], KQ_CHILD_MS));
 	/* USER 1 and USER 2 are both pending, untouched by the child. */
 	{
 		struct kevent evs[4];
@@ -203,8 +202,8 @@ TEST(child_holding_descriptor_changes_nothing)
 	}
 	/* Re-arm USER 1 so that CHECK_PARENT_KQ finds the starting state. */
 	KQ_CHANGE_OK(p.kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x111);
-	ASSERT_EQ(0, own_send_byte(go[1], 'x'));
-	OWN_WAIT_CHILD(pid);
+	ASSERT_EQ(0, kq_send_byte(go[1], 'x'));
+	KQ_WAIT_CHILD(pid);
 	CHECK_PARENT_KQ(&p);
 	/* The parent's kevent() still blocks and wakes normally. */
 	KQ_CHANGE_OK(p.kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
@@ -232,18 +231,18 @@ TEST(grandchild_gets_ebadf)
 		pid_t g;
 		int st;
 
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		g = fork();
-		CK(g >= 0);
+		KQ_CHILD_CHECK(g >= 0);
 		if (g == 0) {
 			child_all_ebadf(p.kq, p.pfd[0]);
 			_exit(0);
 		}
-		CK(waitpid(g, &st, 0) == g);
-		CK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		KQ_CHILD_CHECK(waitpid(g, &st, 0) == g);
+		KQ_CHILD_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	CHECK_PARENT_KQ(&p);
 	close(p.pfd[0]);
 	close(p.pfd[1]);
@@ -284,10 +283,10 @@ TEST(fork_while_owner_thread_waits)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		child_all_ebadf(kq, 7);
-		CK(close(kq) == 0);
+		KQ_CHILD_CHECK(close(kq) == 0);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	/* The parent's waiter is still there and wakes on the trigger. */
 	KQ_CHANGE_OK(kq, 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	ASSERT_EQ(0, pthread_join(th, NULL));
@@ -386,19 +385,19 @@ static int clone_files_fn(void *arg)
 	struct kevent ev;
 	int kq2;
 
-	alarm(OWN_CHILD_ALARM);
+	alarm(KQ_CHILD_ALARM);
 	/* The parent's kqueue works here... */
-	CK(own_change(c->kq, 20, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER,
+	KQ_CHILD_CHECK(kq_change(c->kq, 20, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER,
 		      0, (void *)0x20) == 0);
-	CK(own_poll0(c->kq, &ev, 1) == 1 && ev.ident == 20);
-	CK(own_change(c->kq, 20, EVFILT_USER, 0, NOTE_TRIGGER, 0,
+	KQ_CHILD_CHECK(kq_poll(c->kq, &ev, 1, 0) == 1 && ev.ident == 20);
+	KQ_CHILD_CHECK(kq_change(c->kq, 20, EVFILT_USER, 0, NOTE_TRIGGER, 0,
 		      (void *)0x20) == 0);
 	/* ...and a kqueue made here lands in the shared table for the parent. */
 	kq2 = kqueue();
-	CK(kq2 >= 0);
-	CK(own_change(kq2, 21, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
+	KQ_CHILD_CHECK(kq2 >= 0);
+	KQ_CHILD_CHECK(kq_change(kq2, 21, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
 		      (void *)0x21) == 0);
-	CK(write(c->report, &kq2, sizeof(kq2)) == (ssize_t)sizeof(kq2));
+	KQ_CHILD_CHECK(write(c->report, &kq2, sizeof(kq2)) == (ssize_t)sizeof(kq2));
 	return 0;
 }
 
@@ -419,7 +418,7 @@ TEST(clone_files_child_shares)
 	ASSERT_NE(NULL, stack);
 	pid = clone(clone_files_fn, stack + stsz, CLONE_FILES | SIGCHLD, &c);
 	ASSERT_LE(0, pid) TH_LOG("clone: %s", strerror(errno));
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	free(stack);
 	/* The child's knote and pending trigger are in the parent's kqueue. */
 	KQ_GET_ONE(kq, &ev, 0);
@@ -427,7 +426,7 @@ TEST(clone_files_child_shares)
 	EXPECT_EQ((void *)0x20, ev.udata);
 	/* The kqueue the (now gone) child made works in the parent. */
 	ASSERT_EQ((ssize_t)sizeof(kq2), read(rp[0], &kq2, sizeof(kq2)));
-	ASSERT_TRUE(fd_valid(kq2));
+	ASSERT_TRUE(kq_fd_valid(kq2));
 	KQ_GET_ONE(kq2, &ev, 0);
 	KQ_EXPECT_KEV(&ev, 21, EVFILT_USER);
 	EXPECT_EQ((void *)0x21, ev.udata);
@@ -453,7 +452,7 @@ static int vfork_fn(void *arg)
 	struct vfork_arg *v = arg;
 
 	errno = 0;
-	v->r = kevent(v->kq, NULL, 0, NULL, 0, &own_zero_ts);
+	v->r = kevent(v->kq, NULL, 0, NULL, 0, &kq_zero);
 	v->err = errno;
 	v->r2 = kq_change(v->kq, 30, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
 			  NULL);
@@ -476,7 +475,7 @@ TEST(vfork_child_has_own_table)
 	pid = clone(vfork_fn, stack + stsz, CLONE_VM | CLONE_VFORK | SIGCHLD,
 		    &v);
 	ASSERT_LE(0, pid);
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	if (v.r != -1 || v.err != EBADF)
 		TH_LOG("vfork child: kevent() = %d errno %d (%s)", v.r, v.err,
 		       strerror(v.err));
@@ -492,7 +491,7 @@ TEST(vfork_child_has_own_table)
 	pid = clone(vfork_fn, stack + stsz,
 		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &v);
 	ASSERT_LE(0, pid);
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	free(stack);
 	if (v.r != 0 || v.r2 != 0)
 		TH_LOG("vfork+CLONE_FILES child: kevent() = %d/%d errno %d (%s)",
@@ -586,40 +585,40 @@ static int exec_child_main(int argc, char **argv)
 	struct kevent evs[4];
 	int kq, kqc, n;
 
-	alarm(OWN_CHILD_ALARM);
-	CK(argc == 4);
+	alarm(KQ_CHILD_ALARM);
+	KQ_CHILD_CHECK(argc == 4);
 	kq = atoi(argv[2]);
 	kqc = atoi(argv[3]);
 	/* The close-on-exec kqueue is gone. */
-	CK_ERR(fcntl(kqc, F_GETFD), EBADF);
+	KQ_CHILD_CHECK_ERR(fcntl(kqc, F_GETFD), EBADF);
 	/* The other one survived exec and is still ours. */
-	CK(fd_valid(kq));
-	CK(kevent(kq, NULL, 0, NULL, 0, &own_zero_ts) == 0);
-	n = own_poll0(kq, evs, 4);
-	CK(n == 1);
-	CK(evs[0].ident == 40 && evs[0].filter == EVFILT_USER &&
+	KQ_CHILD_CHECK(kq_fd_valid(kq));
+	KQ_CHILD_CHECK(kevent(kq, NULL, 0, NULL, 0, &kq_zero) == 0);
+	n = kq_poll(kq, evs, 4, 0);
+	KQ_CHILD_CHECK(n == 1);
+	KQ_CHILD_CHECK(evs[0].ident == 40 && evs[0].filter == EVFILT_USER &&
 	   evs[0].udata == (void *)0x40);
 	/* USER 41 exists (trigger without EV_ADD), USER 42 does not. */
-	CK(own_change(kq, 41, EVFILT_USER, 0, NOTE_TRIGGER, 0,
+	KQ_CHILD_CHECK(kq_change(kq, 41, EVFILT_USER, 0, NOTE_TRIGGER, 0,
 		      (void *)0x41) == 0);
-	CK(own_poll0(kq, evs, 4) == 1 && evs[0].ident == 41 &&
+	KQ_CHILD_CHECK(kq_poll(kq, evs, 4, 0) == 1 && evs[0].ident == 41 &&
 	   evs[0].udata == (void *)0x41);
-	CK_ERR(own_change(kq, 42, EVFILT_USER, EV_DELETE, 0, 0, NULL), ENOENT);
+	KQ_CHILD_CHECK_ERR(kq_change(kq, 42, EVFILT_USER, EV_DELETE, 0, 0, NULL), ENOENT);
 	/* New knotes work too. */
-	CK(own_change(kq, 43, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL) == 0);
-	CK(own_poll0(kq, evs, 4) == 1 && evs[0].ident == 43);
+	KQ_CHILD_CHECK(kq_change(kq, 43, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL) == 0);
+	KQ_CHILD_CHECK(kq_poll(kq, evs, 4, 0) == 1 && evs[0].ident == 43);
 	/* And a child of the exec'd program is not an owner. */
 	{
 		pid_t g = fork();
 		int st;
 
-		CK(g >= 0);
+		KQ_CHILD_CHECK(g >= 0);
 		if (g == 0) {
-			CK_ERR(kevent(kq, NULL, 0, NULL, 0, &own_zero_ts),
+			KQ_CHILD_CHECK_ERR(kevent(kq, NULL, 0, NULL, 0, &kq_zero),
 			       EBADF);
 			_exit(0);
 		}
-		CK(waitpid(g, &st, 0) == g && WIFEXITED(st) &&
+		KQ_CHILD_CHECK(waitpid(g, &st, 0) == g && WIFEXITED(st) &&
 		   WEXITSTATUS(st) == 0);
 	}
 	close(kq);
@@ -637,22 +636,22 @@ TEST(exec_keeps_kqueue_without_cloexec)
 		char *argv[] = { "kq_fork", EXEC_FLAG, a1, a2, NULL };
 		int kq, kqc;
 
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		kq = kqueue();
 		kqc = kqueue1(O_CLOEXEC);
-		CK(kq >= 0 && kqc >= 0);
-		CK(own_change(kq, 40, EVFILT_USER, EV_ADD | EV_CLEAR,
+		KQ_CHILD_CHECK(kq >= 0 && kqc >= 0);
+		KQ_CHILD_CHECK(kq_change(kq, 40, EVFILT_USER, EV_ADD | EV_CLEAR,
 			      NOTE_TRIGGER, 0, (void *)0x40) == 0);
-		CK(own_change(kq, 41, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0,
+		KQ_CHILD_CHECK(kq_change(kq, 41, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0,
 			      (void *)0x41) == 0);
-		CK(own_change(kqc, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
+		KQ_CHILD_CHECK(kq_change(kqc, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
 			      NULL) == 0);
 		snprintf(a1, sizeof(a1), "%d", kq);
 		snprintf(a2, sizeof(a2), "%d", kqc);
 		execv("/proc/self/exe", argv);
-		CK(!"execv");
+		KQ_CHILD_CHECK(!"execv");
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 }
 
 #define main kq_fork_harness_main

@@ -17,8 +17,8 @@
  *   counts, bad pointers, a bad timeout.
  */
 #define _GNU_SOURCE
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_fd.h"
+#include "kq_module.h"
 
 #define DEFAULT_SECONDS	5
 #define DEFAULT_SEED	0x6b71686fu	/* "kqho" */
@@ -211,9 +211,9 @@ static int hostile_seconds(void)
 
 /* Wait (2 s) for a module counter to read 0. */
 #define EXPECT_COUNTER_ZERO(name) do {					\
-	long long __v = own_param_wait(name, 0, 2000);			\
+	long long __v = kq_param_wait(name, 0, 2000);			\
 	if (__v != 0)							\
-		TH_LOG(OWN_PARAM_DIR name " = %lld after everything was closed", __v); \
+		TH_LOG(KQ_PARAM_DIR name " = %lld after everything was closed", __v); \
 	EXPECT_EQ(0, __v);						\
 } while (0)
 
@@ -237,7 +237,7 @@ TEST_F_TIMEOUT(hostile, random_changelists, 300)
 	TH_LOG("seed %#llx (%s; set KQ_HOSTILE_SEED to repeat), %d s",
 	       seed, seed_src, seconds);
 	rng_state = seed ? seed : 1;
-	ASSERT_EQ(0, own_param_read("live_knotes", &v))
+	ASSERT_EQ(0, kq_param_read("live_knotes", &v))
 		TH_LOG("live_knotes: %s", strerror(errno));
 
 	KQ_OPEN(kq);
@@ -272,17 +272,17 @@ TEST_F_TIMEOUT(hostile, random_changelists, 300)
 			rnd_record(changes + i * recsize, recsize);
 		memset(events, 0xa5, sizeof(events));
 		errno = 0;
-		r = own_raw_kevent(target, changes, nch, events, nev,
-				   &own_zero_ts, recsize);
+		r = kq_raw_kevent(target, changes, nch, events, nev,
+				   &kq_zero, recsize);
 		e = errno;
 		calls++;
 		if (r < 0) {
 			errs++;
-			if (!own_bsd_errno(e))
+			if (!kq_bsd_errno(e))
 				TH_LOG("seed %#llx call %lld: kevent(nchanges %d, nevents %d, record %u) errno %d (%s) is not one of BSD's",
 				       seed, calls, nch, nev, recsize, e,
 				       strerror(e));
-			ASSERT_TRUE(own_bsd_errno(e));
+			ASSERT_TRUE(kq_bsd_errno(e));
 		} else {
 			if (r > nev)
 				TH_LOG("seed %#llx call %lld: %d events for nevents %d",
@@ -294,17 +294,17 @@ TEST_F_TIMEOUT(hostile, random_changelists, 300)
 		switch (rnd_below(16)) {
 		case 0:
 			if (write(pfd[1], "x", 1) < 0)
-				drain_fd(pfd[0]);
+				kq_drain_fd(pfd[0]);
 			break;
 		case 1:
-			drain_fd(pfd[0]);
+			kq_drain_fd(pfd[0]);
 			break;
 		case 2:
 			if (write(sv[0], "y", 1) < 0)
-				drain_fd(sv[1]);
+				kq_drain_fd(sv[1]);
 			break;
 		case 3:
-			drain_fd(sv[1]);
+			kq_drain_fd(sv[1]);
 			break;
 		case 4:
 			if (write(tmpf, "z", 1) < 0 && ftruncate(tmpf, 0))
@@ -332,8 +332,8 @@ TEST_F_TIMEOUT(hostile, random_changelists, 300)
 		for (i = 0; i < 32; i++)
 			EV_SET(&del[i], i, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 		/* Drop the timers (EV_ERROR/ENOENT for those not there). */
-		ASSERT_LE(0, kevent(kq, del, 32, out, 32, &own_zero_ts));
-		if (!own_param_read("live_knotes", &v))
+		ASSERT_LE(0, kevent(kq, del, 32, out, 32, &kq_zero));
+		if (!kq_param_read("live_knotes", &v))
 			TH_LOG("live_knotes before the check: %lld", v);
 		KQ_CHANGE_OK(kq, 12345, EVFILT_USER, EV_ADD | EV_CLEAR,
 			     NOTE_TRIGGER, 0, (void *)0x77);
@@ -429,12 +429,12 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 	EV_SET(&ch, 2, EVFILT_USER, EV_ADD, 0, 0, NULL);
 
 	/* The well-formed call works. */
-	args_init(&a, &ch, 1, ev, 4, &own_zero_ts);
+	args_init(&a, &ch, 1, ev, 4, &kq_zero);
 	r = ioctl(kq, KQ_IOC_KEVENT, &a);
 	ASSERT_EQ(1, r) TH_LOG("%s", strerror(errno));
 
 	/* size */
-	args_init(&a, NULL, 0, ev, 4, &own_zero_ts);
+	args_init(&a, NULL, 0, ev, 4, &kq_zero);
 	a.size = 0;
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
 	a.size = 1;
@@ -448,7 +448,7 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 	a.size = 0xffffffffu;
 	EXPECT_KEV_ERR(kq, &a, EINVAL, E2BIG);
 
-	args_init(&big.a, NULL, 0, ev, 4, &own_zero_ts);
+	args_init(&big.a, NULL, 0, ev, 4, &kq_zero);
 	memset(big.tail, 0, sizeof(big.tail));
 	big.a.size = PAGE + 1;
 	EXPECT_KEV_ERR(kq, &big, EINVAL, E2BIG);
@@ -481,36 +481,36 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 		unsigned int i;
 
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			args_init(&a, NULL, 0, ev, 4, &own_zero_ts);
+			args_init(&a, NULL, 0, ev, 4, &kq_zero);
 			a.record_size = bad[i];
 			EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
 		}
 	}
 
 	/* flags */
-	args_init(&a, NULL, 0, ev, 4, &own_zero_ts);
+	args_init(&a, NULL, 0, ev, 4, &kq_zero);
 	a.flags = KQ_KEVENT_FLAGS_ALL + 1;	/* the first unknown bit */
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
 	a.flags = 1ull << 63;
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
 
 	/* negative counts */
-	args_init(&a, &ch, -1, ev, 4, &own_zero_ts);
+	args_init(&a, &ch, -1, ev, 4, &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
-	args_init(&a, &ch, 1, ev, -1, &own_zero_ts);
+	args_init(&a, &ch, 1, ev, -1, &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
-	args_init(&a, &ch, INT32_MIN, ev, INT32_MIN, &own_zero_ts);
+	args_init(&a, &ch, INT32_MIN, ev, INT32_MIN, &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EINVAL, 0);
 
 	/* bad pointers */
-	args_init(&a, (void *)(uintptr_t)1, 1, ev, 4, &own_zero_ts);
+	args_init(&a, (void *)(uintptr_t)1, 1, ev, 4, &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
-	args_init(&a, unmapped, 1, ev, 4, &own_zero_ts);
+	args_init(&a, unmapped, 1, ev, 4, &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
-	args_init(&a, NULL, 1, ev, 4, &own_zero_ts);
+	args_init(&a, NULL, 1, ev, 4, &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
 	args_init(&a, (void *)(uintptr_t)0xffff800000000000ull, 1, ev, 4,
-		  &own_zero_ts);
+		  &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
 	/* A huge count over a small valid array runs into unmapped memory. */
 	two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
@@ -521,15 +521,15 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 		struct kevent *edge = (struct kevent *)(two + PAGE) - 1;
 
 		EV_SET(edge, 3, EVFILT_USER, EV_ADD, 0, 0, NULL);
-		args_init(&a, edge, 2, ev, 4, &own_zero_ts);
+		args_init(&a, edge, 2, ev, 4, &kq_zero);
 		EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
-		args_init(&a, edge, INT32_MAX, ev, 4, &own_zero_ts);
+		args_init(&a, edge, INT32_MAX, ev, 4, &kq_zero);
 		EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
 	}
 	/* Event list: USER 1 is pending and must be written somewhere bad. */
-	args_init(&a, NULL, 0, (void *)(uintptr_t)1, 4, &own_zero_ts);
+	args_init(&a, NULL, 0, (void *)(uintptr_t)1, 4, &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
-	args_init(&a, NULL, 0, unmapped, 4, &own_zero_ts);
+	args_init(&a, NULL, 0, unmapped, 4, &kq_zero);
 	EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
 	/* Read-only event list. */
 	{
@@ -537,7 +537,7 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		ASSERT_NE(MAP_FAILED, ro);
-		args_init(&a, NULL, 0, ro, 4, &own_zero_ts);
+		args_init(&a, NULL, 0, ro, 4, &kq_zero);
 		EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
 		munmap(ro, PAGE);
 	}
@@ -546,7 +546,7 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 		struct kevent badch;
 
 		EV_SET(&badch, 777, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-		args_init(&a, &badch, 1, unmapped, 4, &own_zero_ts);
+		args_init(&a, &badch, 1, unmapped, 4, &kq_zero);
 		EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
 	}
 	/* timeout pointer */
@@ -586,7 +586,7 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 		/* A larger size whose tail is unreadable. */
 		edge = (struct kq_kevent_args *)(two + PAGE -
 						 sizeof(*edge));
-		args_init(edge, NULL, 0, ev, 4, &own_zero_ts);
+		args_init(edge, NULL, 0, ev, 4, &kq_zero);
 		edge->size = sizeof(*edge) + 16;
 		EXPECT_KEV_ERR(kq, edge, EFAULT, 0);
 		/* Exactly at the page end it is fine. */
@@ -629,7 +629,7 @@ TEST(record64_roundtrip)
 	ch.ext[0] = 0x1111;
 	ch.ext[3] = 0x4444;
 	memset(ev, 0xa5, sizeof(ev));
-	r = own_raw_kevent(kq, &ch, 1, ev, 2, &own_zero_ts,
+	r = kq_raw_kevent(kq, &ch, 1, ev, 2, &kq_zero,
 			   KQ_RECORD_KEVENT64);
 	ASSERT_EQ(1, r) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(5u, ev[0].ident);

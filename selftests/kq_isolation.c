@@ -23,9 +23,9 @@
 #define _GNU_SOURCE
 #include <sys/stat.h>
 #include <sys/prctl.h>
-#include "kq_util.h"
-#include "kq_child.h"
-#include "kq_own.h"
+#include "kq_children.h"
+#include "kq_users.h"
+#include "kq_module.h"
 
 /* ------------------------------------------------------------------ */
 /* EVFILT_PROCDESC                                                     */
@@ -41,42 +41,42 @@ TEST(procdesc_other_users_process_eacces)
 		int kq, pfd, cpfd, st;
 		pid_t c;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_become(OWN_USER_A) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_become(KQ_USER_A) == 0);
 		kq = kqueue();
-		CK(kq >= 0);
+		KQ_CHILD_CHECK(kq >= 0);
 		/* pidfd_open() of root's processes works... */
 		pfd = kq_pidfd_open(parent);
-		CK(pfd >= 0);
+		KQ_CHILD_CHECK(pfd >= 0);
 		/* ...but watching them does not, with any fflags */
-		CK_ERR(own_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT,
+		KQ_CHILD_CHECK_ERR(kq_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT,
 				  0, NULL), EACCES);
-		CK_ERR(own_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, 0, 0,
+		KQ_CHILD_CHECK_ERR(kq_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, 0, 0,
 				  NULL), EACCES);
 		close(pfd);
 		pfd = kq_pidfd_open(1);
-		CK(pfd >= 0);
-		CK_ERR(own_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT,
+		KQ_CHILD_CHECK(pfd >= 0);
+		KQ_CHILD_CHECK_ERR(kq_change(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT,
 				  0, NULL), EACCES);
 		/* its own child: allowed */
 		c = fork();
-		CK(c >= 0);
+		KQ_CHILD_CHECK(c >= 0);
 		if (c == 0) {
 			pause();
 			_exit(0);
 		}
 		cpfd = kq_pidfd_open(c);
-		CK(cpfd >= 0);
-		CK(own_change(kq, cpfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0,
+		KQ_CHILD_CHECK(cpfd >= 0);
+		KQ_CHILD_CHECK(kq_change(kq, cpfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0,
 			      NULL) == 0);
-		CK(kill(c, SIGKILL) == 0);
-		CK(kevent(kq, NULL, 0, &ev, 1, NULL) == 1);
-		CK(ev.ident == (uintptr_t)cpfd && (ev.fflags & NOTE_EXIT));
-		CK(WIFSIGNALED(ev.data) && WTERMSIG(ev.data) == SIGKILL);
-		CK(waitpid(c, &st, 0) == c);
+		KQ_CHILD_CHECK(kill(c, SIGKILL) == 0);
+		KQ_CHILD_CHECK(kevent(kq, NULL, 0, &ev, 1, NULL) == 1);
+		KQ_CHILD_CHECK(ev.ident == (uintptr_t)cpfd && (ev.fflags & NOTE_EXIT));
+		KQ_CHILD_CHECK(WIFSIGNALED(ev.data) && WTERMSIG(ev.data) == SIGKILL);
+		KQ_CHILD_CHECK(waitpid(c, &st, 0) == c);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 }
 
 /*
@@ -93,14 +93,14 @@ TEST(procdesc_readd_keeps_exit_only)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		pid_t g;
 
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(120);
 		g = fork();
 		if (g == 0)
@@ -115,7 +115,7 @@ TEST(procdesc_readd_keeps_exit_only)
 	before = kq_read_live("live_knotes");
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD,
 		     NOTE_EXIT | NOTE_FORK | NOTE_EXEC | NOTE_TRACK, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	n = kq_collect(kq, evs, 8, KQ_WAIT_MS);
 	ASSERT_EQ(1, n) TH_LOG("%d events for one exit", n);
 	for (i = 0; i < n; i++)
@@ -123,11 +123,11 @@ TEST(procdesc_readd_keeps_exit_only)
 		       evs[i].fflags);
 	EXPECT_EQ((uintptr_t)pfd, evs[0].ident);
 	EXPECT_EQ(NOTE_EXIT, evs[0].fflags);
-	ASSERT_EXITED(evs[0].data, 7);
+	KQ_ASSERT_EXITED(evs[0].data, 7);
 	/* no child knote was made (the exited one is gone) */
 	EXPECT_EQ(before - 1, kq_read_live("live_knotes"));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(pfd);
 	close(kq);
 }
@@ -151,52 +151,52 @@ TEST(proc_nondumpable_same_user_eacces)
 		pid_t b, c;
 		char ch;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_become(OWN_USER_A) == 0);
-		CK(pipe(go) == 0 && pipe(done) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_become(KQ_USER_A) == 0);
+		KQ_CHILD_CHECK(pipe(go) == 0 && pipe(done) == 0);
 		b = fork();
-		CK(b >= 0);
+		KQ_CHILD_CHECK(b >= 0);
 		if (b == 0) {
 			/* dumpable, then not, on each byte */
-			CK(prctl(PR_SET_DUMPABLE, 1) == 0);
-			CK(write(done[1], "d", 1) == 1);
-			CK(read(go[0], &ch, 1) == 1);
-			CK(prctl(PR_SET_DUMPABLE, 0) == 0);
-			CK(write(done[1], "n", 1) == 1);
+			KQ_CHILD_CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
+			KQ_CHILD_CHECK(write(done[1], "d", 1) == 1);
+			KQ_CHILD_CHECK(read(go[0], &ch, 1) == 1);
+			KQ_CHILD_CHECK(prctl(PR_SET_DUMPABLE, 0) == 0);
+			KQ_CHILD_CHECK(write(done[1], "n", 1) == 1);
 			pause();
 			_exit(0);
 		}
-		CK(read(done[0], &ch, 1) == 1);
+		KQ_CHILD_CHECK(read(done[0], &ch, 1) == 1);
 		c = fork();
-		CK(c >= 0);
+		KQ_CHILD_CHECK(c >= 0);
 		if (c == 0) {
 			kq = kqueue();
-			CK(kq >= 0);
-			CK(own_change(kq, b, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
+			KQ_CHILD_CHECK(kq >= 0);
+			KQ_CHILD_CHECK(kq_change(kq, b, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
 				      NULL) == 0);
-			CK(write(go[1], "g", 1) == 1);
-			CK(read(done[0], &ch, 1) == 1);
+			KQ_CHILD_CHECK(write(go[1], "g", 1) == 1);
+			KQ_CHILD_CHECK(read(done[0], &ch, 1) == 1);
 			/* a new knote: an existing one is not checked again */
 			close(kq);
 			kq = kqueue();
-			CK(kq >= 0);
-			CK_ERR(own_change(kq, b, EVFILT_PROC, EV_ADD,
+			KQ_CHILD_CHECK(kq >= 0);
+			KQ_CHILD_CHECK_ERR(kq_change(kq, b, EVFILT_PROC, EV_ADD,
 					  NOTE_EXIT | NOTE_FORK, 0, NULL)
 			       , EACCES);
 			_exit(0);
 		}
-		CK(waitpid(c, &st, 0) == c && WIFEXITED(st) &&
+		KQ_CHILD_CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) &&
 		   WEXITSTATUS(st) == 0);
 		/* the parent: allowed, non-dumpable or not */
 		kq = kqueue();
-		CK(kq >= 0);
-		CK(own_change(kq, b, EVFILT_PROC, EV_ADD, NOTE_EXIT | NOTE_FORK,
+		KQ_CHILD_CHECK(kq >= 0);
+		KQ_CHILD_CHECK(kq_change(kq, b, EVFILT_PROC, EV_ADD, NOTE_EXIT | NOTE_FORK,
 			      0, NULL) == 0);
-		CK(kill(b, SIGKILL) == 0);
-		CK(waitpid(b, &st, 0) == b);
+		KQ_CHILD_CHECK(kill(b, SIGKILL) == 0);
+		KQ_CHILD_CHECK(waitpid(b, &st, 0) == b);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 }
 
 #define SUID_SHELL	"/tmp/kq-suid-busybox"
@@ -237,11 +237,11 @@ TEST(track_stops_at_setuid_exec)
 		pid_t c;
 		char ch;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_become(OWN_USER_A) == 0);
-		CK(pipe(go) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_become(KQ_USER_A) == 0);
+		KQ_CHILD_CHECK(pipe(go) == 0);
 		c = fork();
-		CK(c >= 0);
+		KQ_CHILD_CHECK(c >= 0);
 		if (c == 0) {
 			close(go[1]);
 			if (read(go[0], &ch, 1) != 1)
@@ -252,33 +252,33 @@ TEST(track_stops_at_setuid_exec)
 			_exit(101);
 		}
 		kq = kqueue();
-		CK(kq >= 0);
-		CK(own_change(kq, c, EVFILT_PROC, EV_ADD,
+		KQ_CHILD_CHECK(kq >= 0);
+		KQ_CHILD_CHECK(kq_change(kq, c, EVFILT_PROC, EV_ADD,
 			      NOTE_TRACK | NOTE_EXIT | NOTE_FORK | NOTE_EXEC,
 			      0, NULL) == 0);
-		CK(write(go[1], "g", 1) == 1);
-		CK(waitpid(c, &st, 0) == c);
-		CK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+		KQ_CHILD_CHECK(write(go[1], "g", 1) == 1);
+		KQ_CHILD_CHECK(waitpid(c, &st, 0) == c);
+		KQ_CHILD_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
 		/* all has happened: collect for a while */
 		deadline = kq_now_ms() + 1000;
 		while (kq_now_ms() < deadline) {
 			r = kq_poll(kq, evs, 8, 200);
-			CK(r >= 0);
+			KQ_CHILD_CHECK(r >= 0);
 			for (i = 0; i < r; i++) {
 				fprintf(stderr, "# event ident %lu flags %#x fflags %#x data %ld\n",
 					(unsigned long)evs[i].ident,
 					evs[i].flags, evs[i].fflags,
 					(long)evs[i].data);
-				CK(evs[i].ident == (uintptr_t)c);
-				CK(!(evs[i].fflags & (NOTE_CHILD | NOTE_EXIT)));
+				KQ_CHILD_CHECK(evs[i].ident == (uintptr_t)c);
+				KQ_CHILD_CHECK(!(evs[i].fflags & (NOTE_CHILD | NOTE_EXIT)));
 				if (evs[i].flags & EV_EOF)
 					eof++;
 			}
 		}
-		CK(eof == 1);
+		KQ_CHILD_CHECK(eof == 1);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	unlink(SUID_SHELL);
 }
 
@@ -301,20 +301,20 @@ TEST(vnode_needs_read_permission)
 	if (pid == 0) {
 		int kq, wfd;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_become(OWN_USER_A) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_become(KQ_USER_A) == 0);
 		kq = kqueue();
-		CK(kq >= 0);
+		KQ_CHILD_CHECK(kq >= 0);
 		wfd = open(path, O_WRONLY | O_CLOEXEC);
-		CK(wfd >= 0);
-		CK_ERR(own_change(kq, wfd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		KQ_CHILD_CHECK(wfd >= 0);
+		KQ_CHILD_CHECK_ERR(kq_change(kq, wfd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
 				  NOTE_OPEN | NOTE_READ | NOTE_CLOSE, 0, NULL),
 		       EACCES);
-		CK_ERR(own_change(kq, wfd, EVFILT_VNODE, EV_ADD, NOTE_WRITE,
+		KQ_CHILD_CHECK_ERR(kq_change(kq, wfd, EVFILT_VNODE, EV_ADD, NOTE_WRITE,
 				  0, NULL), EACCES);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 
 	/* readable by others: allowed, and it sees root's open */
 	ASSERT_EQ(0, chmod(path, 0644));
@@ -324,20 +324,20 @@ TEST(vnode_needs_read_permission)
 		struct kevent ev;
 		int kq, rfd;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_become(OWN_USER_A) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_become(KQ_USER_A) == 0);
 		kq = kqueue();
-		CK(kq >= 0);
+		KQ_CHILD_CHECK(kq >= 0);
 		rfd = open(path, O_RDONLY | O_CLOEXEC);
-		CK(rfd >= 0);
-		CK(own_change(kq, rfd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		KQ_CHILD_CHECK(rfd >= 0);
+		KQ_CHILD_CHECK(kq_change(kq, rfd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
 			      NOTE_OPEN, 0, NULL) == 0);
 		{
 			struct timespec ts = kq_ms(KQ_WAIT_MS);
 
-			CK(kevent(kq, NULL, 0, &ev, 1, &ts) == 1);
+			KQ_CHILD_CHECK(kevent(kq, NULL, 0, &ev, 1, &ts) == 1);
 		}
-		CK(ev.ident == (uintptr_t)rfd && (ev.fflags & NOTE_OPEN));
+		KQ_CHILD_CHECK(ev.ident == (uintptr_t)rfd && (ev.fflags & NOTE_OPEN));
 		_exit(0);
 	}
 	/* open it until the child has seen one (it registers first) */
@@ -371,13 +371,13 @@ FIXTURE(timers) {
 
 FIXTURE_SETUP(timers)
 {
-	self->have_user = !own_param_read("max_user_timers", &self->old_user);
+	self->have_user = !kq_param_read("max_user_timers", &self->old_user);
 }
 
 FIXTURE_TEARDOWN(timers)
 {
 	if (self->have_user)
-		own_param_write("max_user_timers", self->old_user);
+		kq_param_write("max_user_timers", self->old_user);
 }
 
 #define USER_TIMERS	8
@@ -389,50 +389,50 @@ TEST_F(timers, per_user_limit)
 	pid_t a, b;
 
 	ASSERT_TRUE(self->have_user) TH_LOG("no max_user_timers parameter");
-	ASSERT_EQ(0, own_param_write("max_user_timers", USER_TIMERS));
+	ASSERT_EQ(0, kq_param_write("max_user_timers", USER_TIMERS));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync));
 	a = fork();
 	ASSERT_LE(0, a);
 	if (a == 0) {
 		int kq, kq2, i;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_become(OWN_USER_A) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_become(KQ_USER_A) == 0);
 		kq = kqueue();
 		kq2 = kqueue();
-		CK(kq >= 0 && kq2 >= 0);
+		KQ_CHILD_CHECK(kq >= 0 && kq2 >= 0);
 		for (i = 0; i < USER_TIMERS; i++)
-			CK(own_change(kq, i, EVFILT_TIMER, EV_ADD,
+			KQ_CHILD_CHECK(kq_change(kq, i, EVFILT_TIMER, EV_ADD,
 				      NOTE_SECONDS, 60, NULL) == 0);
-		CK_ERR(own_change(kq, 100, EVFILT_TIMER, EV_ADD, NOTE_SECONDS,
+		KQ_CHILD_CHECK_ERR(kq_change(kq, 100, EVFILT_TIMER, EV_ADD, NOTE_SECONDS,
 				  60, NULL), ENOMEM);
-		CK_ERR(own_change(kq2, 100, EVFILT_TIMER, EV_ADD,
+		KQ_CHILD_CHECK_ERR(kq_change(kq2, 100, EVFILT_TIMER, EV_ADD,
 				  NOTE_SECONDS, 60, NULL), ENOMEM);
 		/* hold them while the other user adds its own */
-		CK(own_send_byte(sync[1], 'f') == 0);
-		CK(own_recv_byte(sync[1], OWN_CHILD_MS) == 'g');
+		KQ_CHILD_CHECK(kq_send_byte(sync[1], 'f') == 0);
+		KQ_CHILD_CHECK(kq_recv_byte(sync[1], KQ_CHILD_MS) == 'g');
 		_exit(0);
 	}
-	ASSERT_EQ('f', own_recv_byte(sync[0], OWN_CHILD_MS));
+	ASSERT_EQ('f', kq_recv_byte(sync[0], KQ_CHILD_MS));
 	b = fork();
 	ASSERT_LE(0, b);
 	if (b == 0) {
 		int kq, i;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_become(OWN_USER_B) == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_become(KQ_USER_B) == 0);
 		kq = kqueue();
-		CK(kq >= 0);
+		KQ_CHILD_CHECK(kq >= 0);
 		for (i = 0; i < USER_TIMERS; i++)
-			CK(own_change(kq, i, EVFILT_TIMER, EV_ADD,
+			KQ_CHILD_CHECK(kq_change(kq, i, EVFILT_TIMER, EV_ADD,
 				      NOTE_SECONDS, 60, NULL) == 0);
-		CK_ERR(own_change(kq, 100, EVFILT_TIMER, EV_ADD, NOTE_SECONDS,
+		KQ_CHILD_CHECK_ERR(kq_change(kq, 100, EVFILT_TIMER, EV_ADD, NOTE_SECONDS,
 				  60, NULL), ENOMEM);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(b);
-	ASSERT_EQ(0, own_send_byte(sync[0], 'g'));
-	OWN_WAIT_CHILD(a);
+	KQ_WAIT_CHILD(b);
+	ASSERT_EQ(0, kq_send_byte(sync[0], 'g'));
+	KQ_WAIT_CHILD(a);
 	close(sync[0]);
 	close(sync[1]);
 }
@@ -586,13 +586,13 @@ static void sig_victim(int sock)
 {
 	int c;
 
-	alarm(OWN_CHILD_ALARM * 4);
-	CK(own_become(OWN_USER_B) == 0);
+	alarm(KQ_CHILD_ALARM * 4);
+	KQ_CHILD_CHECK(kq_become(KQ_USER_B) == 0);
 	signal(SIGURG, SIG_IGN);
-	while ((c = own_recv_byte(sock, OWN_CHILD_MS * 4)) == 'm') {
+	while ((c = kq_recv_byte(sock, KQ_CHILD_MS * 4)) == 'm') {
 		long long ns = kill_cost();
 
-		CK(write(sock, &ns, sizeof(ns)) == sizeof(ns));
+		KQ_CHILD_CHECK(write(sock, &ns, sizeof(ns)) == sizeof(ns));
 	}
 	_exit(c == 'q' ? 0 : 1);
 }
@@ -604,17 +604,17 @@ static void sig_attacker(int ready, int hold)
 	char c;
 	int i, s;
 
-	alarm(OWN_CHILD_ALARM * 4);
-	CK(own_become(OWN_USER_A) == 0);
+	alarm(KQ_CHILD_ALARM * 4);
+	KQ_CHILD_CHECK(kq_become(KQ_USER_A) == 0);
 	for (i = 0; i < SIG_KQS; i++) {
 		int kq = kqueue();
 
-		CK(kq >= 0);
+		KQ_CHILD_CHECK(kq >= 0);
 		for (s = 1; s <= 63; s++)
 			EV_SET(&ch[s - 1], s, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
-		CK(kevent(kq, ch, 63, NULL, 0, NULL) == 0);
+		KQ_CHILD_CHECK(kevent(kq, ch, 63, NULL, 0, NULL) == 0);
 	}
-	CK(write(ready, "r", 1) == 1);
+	KQ_CHILD_CHECK(write(ready, "r", 1) == 1);
 	while (read(hold, &c, 1) < 0 && errno == EINTR)
 		;
 	_exit(0);
@@ -625,7 +625,7 @@ static long long victim_measure_once(struct __test_metadata *_metadata,
 {
 	long long ns = -1;
 
-	ASSERT_EQ(0, own_send_byte(sock, 'm'));
+	ASSERT_EQ(0, kq_send_byte(sock, 'm'));
 	ASSERT_EQ((ssize_t)sizeof(ns), read(sock, &ns, sizeof(ns)));
 	return ns;
 }
@@ -697,10 +697,10 @@ TEST_F_TIMEOUT(heavy, signal_cost_ignores_other_users_knotes, 300)
 	loaded = victim_measure(_metadata, sv[0]);
 	close(hold[1]);
 	for (i = 0; i < SIG_ATTACKERS; i++)
-		OWN_WAIT_CHILD(att[i]);
+		KQ_WAIT_CHILD(att[i]);
 	base2 = victim_measure(_metadata, sv[0]);
-	ASSERT_EQ(0, own_send_byte(sv[0], 'q'));
-	OWN_WAIT_CHILD(victim);
+	ASSERT_EQ(0, kq_send_byte(sv[0], 'q'));
+	KQ_WAIT_CHILD(victim);
 
 	base = base1 < base2 ? base1 : base2;
 	if (!access("/sys/kernel/debug/kmemleak", F_OK))

@@ -14,8 +14,7 @@
  *   closed one with EBADF.
  */
 #define _GNU_SOURCE
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_kevent.h"
 
 static const struct {
 	int filter;

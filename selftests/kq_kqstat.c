@@ -4,8 +4,8 @@
  * fflags and data as registered, udata, and whether each is active,
  * queued or disabled; another user's process is not readable.
  */
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_children.h"
+#include "kq_users.h"
 
 static const char *kqstat_path(void)
 {
@@ -115,7 +115,7 @@ TEST(shows_a_processes_knotes)
 	{
 		struct kevent ev;
 
-		ASSERT_EQ(1, kevent(kq, NULL, 0, &ev, 1, &own_zero_ts));
+		ASSERT_EQ(1, kevent(kq, NULL, 0, &ev, 1, &kq_zero));
 	}
 	status = kqstat(getpid(), rows, 8, &n, header, sizeof(header));
 	ASSERT_EQ(0, status);
@@ -142,14 +142,14 @@ TEST(another_users_process_is_not_shown)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (own_become(OWN_USER_A))
+		if (kq_become(KQ_USER_A))
 			_exit(10);
 		status = kqstat(root, rows, 4, &n, header, sizeof(header));
 		/* refused, with nothing shown */
 		_exit(WIFEXITED(status) && WEXITSTATUS(status) == 1 && n == 0 &&
 		      strstr(header, "Permission denied") ? 0 : 11);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	close(kq);
 }
 

@@ -10,7 +10,7 @@
  * dropping what they counted while disabled (libkqueue's
  * test_kevent_timer_dispatch).
  */
-#include "kq_util.h"
+#include "kq_module.h"
 
 #include <dlfcn.h>
 

@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <linux/close_range.h>
 
-#include "kq_util.h"
+#include "kq_fd.h"
 
 #define HELPER_FLAG	"--kq-exec-helper"
 
@@ -30,7 +30,7 @@ static void __assert_peer_eof(struct __test_metadata *_metadata, int line,
 	ssize_t r;
 
 	ASSERT_EQ(0, kq_set_nonblock(fd));
-	rev = wait_poll(fd, POLLIN | POLLRDHUP, KQ_WAIT_MS);
+	rev = kq_wait_poll(fd, POLLIN | POLLRDHUP, KQ_WAIT_MS);
 	r = read(fd, &c, 1);
 	if (r != 0)
 		TH_LOG("line %d: peer fd %d: poll revents 0x%x, read = %zd (%s): the closed end is still open",
@@ -77,7 +77,7 @@ TEST(close_tcp_socket_peer_sees_eof)
 	int kq, sv[2];
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	WATCH_RW(kq, sv[0]);
 	ASSERT_EQ(0, close(sv[0]));
 	/* The FIN is only sent when the last reference goes. */
@@ -104,7 +104,7 @@ TEST(close_watched_pipe_read_end_writer_gets_epipe)
 	KQ_OPEN(kq);
 	ASSERT_EQ(0, pipe2(p, O_NONBLOCK | O_CLOEXEC));
 	KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	ASSERT_EQ(0, close(p[0]));
 	signal(SIGPIPE, SIG_IGN);
 	errno = 0;
@@ -120,12 +120,12 @@ TEST(closed_listener_port_can_be_bound_again)
 	int kq, l, l2, c, one = 1;
 
 	KQ_OPEN(kq);
-	l = tcp_listener(4, &port);
+	l = kq_tcp_listener(4, &port);
 	ASSERT_LE(0, l);
 	KQ_CHANGE_OK(kq, l, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, close(l));
 	/* Nobody listens any more. */
-	c = tcp_connect(port);
+	c = kq_tcp_connect(port);
 	EXPECT_EQ(-1, c);
 	EXPECT_EQ(ECONNREFUSED, errno);
 	/* And the port is free (a live listener would make this fail). */
@@ -260,7 +260,7 @@ TEST(close_deletes_knotes_in_every_kqueue)
 	r = p[0];
 	KQ_CHANGE_OK(kq1, r, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(kq2, r, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	ASSERT_EQ(0, close(r));
 	KQ_CHECK_NONE(kq1);
 	KQ_CHECK_NONE(kq2);
@@ -278,7 +278,7 @@ TEST(close_drops_already_queued_event)
 	ASSERT_EQ(0, pipe2(p, O_NONBLOCK | O_CLOEXEC));
 	r = p[0];
 	KQ_CHANGE_OK(kq, r, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	/* Reported once: the level-triggered knote stays queued. */
 	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
 	ASSERT_EQ(0, close(r));
@@ -297,7 +297,7 @@ TEST(dup_has_its_own_knote)
 	ASSERT_LE(0, d);
 	KQ_CHANGE_OK(kq, orig, EVFILT_READ, EV_ADD, 0, 0, (void *)1);
 	KQ_CHANGE_OK(kq, d, EVFILT_READ, EV_ADD, 0, 0, (void *)2);
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	{
 		struct kevent evs[4];
 
@@ -326,7 +326,7 @@ TEST(close_dup_keeps_original_knote)
 	KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_ADD, 0, 0, (void *)1);
 	KQ_CHANGE_OK(kq, d, EVFILT_READ, EV_ADD, 0, 0, (void *)2);
 	ASSERT_EQ(0, close(d));
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	KQ_GET_KEV(kq, &ev, p[0], EVFILT_READ);
 	EXPECT_EQ((void *)1, ev.udata);
 	KQ_CHANGE_ERR(kq, EBADF, d, EVFILT_READ, EV_DELETE, 0, 0, NULL);
@@ -344,7 +344,7 @@ TEST(close_deletes_knote_even_when_dup_keeps_file)
 	/* Only the original is watched; the dup keeps the pipe open. */
 	KQ_CHANGE_OK(kq, r, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, close(r));
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_ERR(kq, EBADF, r, EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	close(d);
@@ -359,7 +359,7 @@ TEST(reused_fd_number_no_stale_event)
 	ASSERT_EQ(0, pipe2(p1, O_NONBLOCK | O_CLOEXEC));
 	num = p1[0];
 	KQ_CHANGE_OK(kq, num, EVFILT_READ, EV_ADD, 0, 0, (void *)0x51);
-	ASSERT_EQ(4, fill_bytes(p1[1], 4));
+	ASSERT_EQ(4, kq_fill_bytes(p1[1], 4));
 	KQ_GET_KEV(kq, &ev, num, EVFILT_READ);
 	/* Keep the old pipe alive (and readable) through another number. */
 	keep = fcntl(num, F_DUPFD_CLOEXEC, 100);
@@ -372,8 +372,8 @@ TEST(reused_fd_number_no_stale_event)
 		close(p2[0]);
 		p2[0] = num;
 	}
-	ASSERT_EQ(5, fill_bytes(p2[1], 5));
-	ASSERT_EQ(1, fill_bytes(p1[1], 1));
+	ASSERT_EQ(5, kq_fill_bytes(p2[1], 5));
+	ASSERT_EQ(1, kq_fill_bytes(p1[1], 1));
 	/* Neither the old pipe's data nor the new file is reported. */
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_ERR(kq, ENOENT, num, EVFILT_READ, EV_DELETE, 0, 0, NULL);
@@ -420,7 +420,7 @@ TEST(close_range_cloexec_keeps_knotes)
 	/* Only marking close-on-exec closes nothing. */
 	ASSERT_EQ(0, syscall(__NR_close_range, num, num, CLOSE_RANGE_CLOEXEC))
 		TH_LOG("close_range: %s", strerror(errno));
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	KQ_GET_KEV(kq, &ev, num, EVFILT_READ);
 }
 
@@ -442,7 +442,7 @@ static void dup_over_watched(struct __test_metadata *_metadata, int use_dup3)
 	/* The socket end is released at once... */
 	ASSERT_PEER_EOF(sv[1]);
 	/* ...and its knotes are gone, not transferred to the new file. */
-	ASSERT_EQ(1, fill_bytes(q[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(q[1], 1));
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_ERR(kq, ENOENT, num, EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	KQ_CHANGE_ERR(kq, ENOENT, num, EVFILT_WRITE, EV_DELETE, 0, 0, NULL);
@@ -469,7 +469,7 @@ TEST(dup2_onto_itself_keeps_knote)
 	KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	/* dup2(fd, fd) is a no-op and closes nothing. */
 	ASSERT_EQ(p[0], dup2(p[0], p[0]));
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	KQ_GET_KEV(kq, &ev, p[0], EVFILT_READ);
 }
 
@@ -495,7 +495,7 @@ TEST(close_in_forked_child_keeps_parent_knote)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, st);
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	KQ_GET_KEV(kq, &ev, p[0], EVFILT_READ);
 	EXPECT_EQ((void *)9, ev.udata);
 }
@@ -514,14 +514,14 @@ TEST(exit_of_forked_child_keeps_parent_knote)
 	if (pid == 0)
 		_exit(0);	/* its copies of every fd go with it */
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	ASSERT_EQ(1, fill_bytes(sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(sv[1], 1));
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_READ);
 	EXPECT_EQ((void *)10, ev.udata);
 	/*
 	 * And closing in the parent still releases the file.  (Read the
 	 * byte first: closing a unix socket with unread data is a reset.)
 	 */
-	ASSERT_EQ(1, drain_fd(sv[0]));
+	ASSERT_EQ(1, kq_drain_fd(sv[0]));
 	ASSERT_EQ(0, close(sv[0]));
 	ASSERT_PEER_EOF(sv[1]);
 }
@@ -674,7 +674,7 @@ TEST(exit_releases_watched_socket)
 		_exit(0);
 	}
 	close(sv[0]);
-	ASSERT_TRUE(wait_poll(sv[1], POLLIN, KQ_WAIT_MS) & POLLIN);
+	ASSERT_TRUE(kq_wait_poll(sv[1], POLLIN, KQ_WAIT_MS) & POLLIN);
 	ASSERT_EQ(1, read(sv[1], &c, 1));
 	ASSERT_EQ('R', c);
 	ASSERT_EQ(pid, waitpid(pid, &wst, 0));
@@ -708,7 +708,7 @@ TEST(killed_while_waiting_releases_watched_socket)
 			kq_poll(kq, &ev, 1, 60000);
 	}
 	close(sv[0]);
-	ASSERT_TRUE(wait_poll(sv[1], POLLIN, KQ_WAIT_MS) & POLLIN);
+	ASSERT_TRUE(kq_wait_poll(sv[1], POLLIN, KQ_WAIT_MS) & POLLIN);
 	ASSERT_EQ(1, read(sv[1], &c, 1));
 	usleep(50000);
 	ASSERT_EQ(0, kill(pid, SIGKILL));

@@ -17,8 +17,9 @@
  * always runs.
  */
 #define _GNU_SOURCE
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_children.h"
+#include "kq_users.h"
+#include "kq_module.h"
 
 #define USER_LIMIT	50
 #define TIMER_LIMIT	8
@@ -32,9 +33,9 @@ FIXTURE(lim) {
 
 FIXTURE_SETUP(lim)
 {
-	self->have_knotes = !own_param_read("max_user_knotes",
+	self->have_knotes = !kq_param_read("max_user_knotes",
 					    &self->old_knotes);
-	self->have_timers = !own_param_read("max_timers", &self->old_timers);
+	self->have_timers = !kq_param_read("max_timers", &self->old_timers);
 	if (self->have_knotes)
 		TH_LOG("max_user_knotes was %lld", self->old_knotes);
 	if (self->have_timers)
@@ -44,25 +45,25 @@ FIXTURE_SETUP(lim)
 FIXTURE_TEARDOWN(lim)
 {
 	if (self->have_knotes &&
-	    own_param_write("max_user_knotes", self->old_knotes))
+	    kq_param_write("max_user_knotes", self->old_knotes))
 		TH_LOG("restoring max_user_knotes=%lld: %s",
 		       self->old_knotes, strerror(errno));
 	if (self->have_timers &&
-	    own_param_write("max_timers", self->old_timers))
+	    kq_param_write("max_timers", self->old_timers))
 		TH_LOG("restoring max_timers=%lld: %s", self->old_timers,
 		       strerror(errno));
 }
 
 #define NEED_PARAM(have, name) do {					\
 	if (!(have))							\
-		TH_LOG(OWN_PARAM_DIR "%s: %s (module without it?)",	\
+		TH_LOG(KQ_PARAM_DIR "%s: %s (module without it?)",	\
 		       name, strerror(errno));				\
 	ASSERT_TRUE(have);						\
 } while (0)
 
 static int add_user(int kq, uintptr_t id)
 {
-	return own_change(kq, id, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	return kq_change(kq, id, EVFILT_USER, EV_ADD, 0, 0, NULL);
 }
 
 /*
@@ -74,72 +75,72 @@ static void nobody_knotes(int sync)
 	struct kevent ch[3], evs[3];
 	int kq1, kq2, kq3, i, n;
 
-	alarm(OWN_CHILD_ALARM);
-	CK(own_drop_to_nobody() == 0);
+	alarm(KQ_CHILD_ALARM);
+	KQ_CHILD_CHECK(kq_drop_to_nobody() == 0);
 	kq1 = kqueue();
 	kq2 = kqueue();
-	CK(kq1 >= 0 && kq2 >= 0);
+	KQ_CHILD_CHECK(kq1 >= 0 && kq2 >= 0);
 	for (i = 0; i < 30; i++)
-		CK(add_user(kq1, 1000 + i) == 0);
+		KQ_CHILD_CHECK(add_user(kq1, 1000 + i) == 0);
 	for (i = 0; i < USER_LIMIT - 30; i++)
-		CK(add_user(kq2, 2000 + i) == 0);
+		KQ_CHILD_CHECK(add_user(kq2, 2000 + i) == 0);
 	/* The 51st, in either kqueue or a new one. */
-	CK_ERR(add_user(kq2, 2999), ENOMEM);
-	CK_ERR(add_user(kq1, 1999), ENOMEM);
+	KQ_CHILD_CHECK_ERR(add_user(kq2, 2999), ENOMEM);
+	KQ_CHILD_CHECK_ERR(add_user(kq1, 1999), ENOMEM);
 	kq3 = kqueue();
-	CK(kq3 >= 0);
-	CK_ERR(add_user(kq3, 3000), ENOMEM);
+	KQ_CHILD_CHECK(kq3 >= 0);
+	KQ_CHILD_CHECK_ERR(add_user(kq3, 3000), ENOMEM);
 	/* Other filters count the same. */
-	CK_ERR(own_change(kq3, 1, EVFILT_TIMER, EV_ADD, 0, 60000, NULL),
+	KQ_CHILD_CHECK_ERR(kq_change(kq3, 1, EVFILT_TIMER, EV_ADD, 0, 60000, NULL),
 	       ENOMEM);
-	CK_ERR(own_change(kq3, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL),
+	KQ_CHILD_CHECK_ERR(kq_change(kq3, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL),
 	       ENOMEM);
 	/* Modifying an existing knote needs no budget. */
-	CK(own_change(kq1, 1000, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
+	KQ_CHILD_CHECK(kq_change(kq1, 1000, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
 		      NULL) == 0);
-	CK(own_change(kq1, 1000, EVFILT_USER, EV_DISABLE, 0, 0, NULL) == 0);
-	CK(own_change(kq1, 1000, EVFILT_USER, EV_ENABLE, 0, 0, NULL) == 0);
+	KQ_CHILD_CHECK(kq_change(kq1, 1000, EVFILT_USER, EV_DISABLE, 0, 0, NULL) == 0);
+	KQ_CHILD_CHECK(kq_change(kq1, 1000, EVFILT_USER, EV_ENABLE, 0, 0, NULL) == 0);
 	/* The parent (root) is not limited by this user's knotes. */
-	CK(own_send_byte(sync, 'f') == 0);
-	CK(own_recv_byte(sync, OWN_CHILD_MS) == 'g');
+	KQ_CHILD_CHECK(kq_send_byte(sync, 'f') == 0);
+	KQ_CHILD_CHECK(kq_recv_byte(sync, KQ_CHILD_MS) == 'g');
 	/* Deleting one lets exactly one more in. */
-	CK(own_change(kq1, 1001, EVFILT_USER, EV_DELETE, 0, 0, NULL) == 0);
-	CK(add_user(kq3, 3000) == 0);
-	CK_ERR(add_user(kq3, 3001), ENOMEM);
+	KQ_CHILD_CHECK(kq_change(kq1, 1001, EVFILT_USER, EV_DELETE, 0, 0, NULL) == 0);
+	KQ_CHILD_CHECK(add_user(kq3, 3000) == 0);
+	KQ_CHILD_CHECK_ERR(add_user(kq3, 3001), ENOMEM);
 	/* A oneshot knote that fires returns its budget too. */
-	CK(own_change(kq1, 1002, EVFILT_USER, EV_DELETE, 0, 0, NULL) == 0);
-	CK(own_change(kq3, 3002, EVFILT_USER, EV_ADD | EV_ONESHOT,
+	KQ_CHILD_CHECK(kq_change(kq1, 1002, EVFILT_USER, EV_DELETE, 0, 0, NULL) == 0);
+	KQ_CHILD_CHECK(kq_change(kq3, 3002, EVFILT_USER, EV_ADD | EV_ONESHOT,
 		      NOTE_TRIGGER, 0, NULL) == 0);
-	CK_ERR(add_user(kq3, 3003), ENOMEM);
-	n = kevent(kq3, NULL, 0, evs, 3, &own_zero_ts);
-	CK(n == 1 && evs[0].ident == 3002);
-	CK(add_user(kq3, 3003) == 0);
-	CK_ERR(add_user(kq3, 3004), ENOMEM);
+	KQ_CHILD_CHECK_ERR(add_user(kq3, 3003), ENOMEM);
+	n = kevent(kq3, NULL, 0, evs, 3, &kq_zero);
+	KQ_CHILD_CHECK(n == 1 && evs[0].ident == 3002);
+	KQ_CHILD_CHECK(add_user(kq3, 3003) == 0);
+	KQ_CHILD_CHECK_ERR(add_user(kq3, 3004), ENOMEM);
 	/* A batch with room for one: the rest are EV_ERROR ENOMEM records. */
-	CK(own_change(kq1, 1003, EVFILT_USER, EV_DELETE, 0, 0, NULL) == 0);
+	KQ_CHILD_CHECK(kq_change(kq1, 1003, EVFILT_USER, EV_DELETE, 0, 0, NULL) == 0);
 	EV_SET(&ch[0], 3100, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	EV_SET(&ch[1], 3101, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	EV_SET(&ch[2], 3102, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	memset(evs, 0, sizeof(evs));
-	n = kevent(kq3, ch, 3, evs, 3, &own_zero_ts);
-	CK(n == 2);
+	n = kevent(kq3, ch, 3, evs, 3, &kq_zero);
+	KQ_CHILD_CHECK(n == 2);
 	for (i = 0; i < n; i++)
-		CK((evs[i].flags & EV_ERROR) && evs[i].data == ENOMEM);
-	CK(evs[0].ident != 3100 && evs[1].ident != 3100);
+		KQ_CHILD_CHECK((evs[i].flags & EV_ERROR) && evs[i].data == ENOMEM);
+	KQ_CHILD_CHECK(evs[0].ident != 3100 && evs[1].ident != 3100);
 	/* Closing a kqueue returns its knotes' budget (kq1 has 27). */
-	CK(close(kq1) == 0);
+	KQ_CHILD_CHECK(close(kq1) == 0);
 	for (i = 0; i < 27; i++)
-		CK(add_user(kq2, 4000 + i) == 0);
-	CK_ERR(add_user(kq2, 4999), ENOMEM);
-	CK(close(kq2) == 0);
-	CK(close(kq3) == 0);
+		KQ_CHILD_CHECK(add_user(kq2, 4000 + i) == 0);
+	KQ_CHILD_CHECK_ERR(add_user(kq2, 4999), ENOMEM);
+	KQ_CHILD_CHECK(close(kq2) == 0);
+	KQ_CHILD_CHECK(close(kq3) == 0);
 	/* All returned: a fresh kqueue takes the whole budget again. */
 	kq1 = kqueue();
-	CK(kq1 >= 0);
+	KQ_CHILD_CHECK(kq1 >= 0);
 	for (i = 0; i < USER_LIMIT; i++)
-		CK(add_user(kq1, 5000 + i) == 0);
-	CK_ERR(add_user(kq1, 5999), ENOMEM);
-	CK(close(kq1) == 0);
+		KQ_CHILD_CHECK(add_user(kq1, 5000 + i) == 0);
+	KQ_CHILD_CHECK_ERR(add_user(kq1, 5999), ENOMEM);
+	KQ_CHILD_CHECK(close(kq1) == 0);
 	_exit(0);
 }
 
@@ -149,7 +150,7 @@ TEST_F_TIMEOUT(lim, user_knote_limit, 120)
 	pid_t pid;
 
 	NEED_PARAM(self->have_knotes, "max_user_knotes");
-	ASSERT_EQ(0, own_param_write("max_user_knotes", USER_LIMIT))
+	ASSERT_EQ(0, kq_param_write("max_user_knotes", USER_LIMIT))
 		TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	pid = fork();
@@ -160,12 +161,12 @@ TEST_F_TIMEOUT(lim, user_knote_limit, 120)
 	}
 	close(sv[1]);
 	/* The child is at its limit: root (another user) is not. */
-	ASSERT_EQ('f', own_recv_byte(sv[0], OWN_CHILD_MS));
+	ASSERT_EQ('f', kq_recv_byte(sv[0], KQ_CHILD_MS));
 	KQ_OPEN(kq);
 	for (i = 0; i < USER_LIMIT - 10; i++)
 		KQ_CHANGE_OK(kq, i, EVFILT_USER, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(0, own_send_byte(sv[0], 'g'));
-	OWN_WAIT_CHILD(pid);
+	ASSERT_EQ(0, kq_send_byte(sv[0], 'g'));
+	KQ_WAIT_CHILD(pid);
 	close(kq);
 	close(sv[0]);
 }
@@ -176,17 +177,17 @@ TEST_F(lim, limit_changes_apply)
 	int kq, i;
 
 	NEED_PARAM(self->have_knotes, "max_user_knotes");
-	ASSERT_EQ(0, own_param_write("max_user_knotes", 10));
+	ASSERT_EQ(0, kq_param_write("max_user_knotes", 10));
 	KQ_OPEN(kq);
 	for (i = 0; i < 10; i++)
 		KQ_CHANGE_OK(kq, i, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_ERR(kq, ENOMEM, 10, EVFILT_USER, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(0, own_param_write("max_user_knotes", 12));
+	ASSERT_EQ(0, kq_param_write("max_user_knotes", 12));
 	KQ_CHANGE_OK(kq, 10, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(kq, 11, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_ERR(kq, ENOMEM, 12, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	/* Lowered below the count: nothing new, the existing ones stay. */
-	ASSERT_EQ(0, own_param_write("max_user_knotes", 5));
+	ASSERT_EQ(0, kq_param_write("max_user_knotes", 5));
 	KQ_CHANGE_ERR(kq, ENOMEM, 12, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(kq, 11, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	{
@@ -204,32 +205,32 @@ TEST_F(lim, param_permissions)
 	pid_t pid;
 
 	NEED_PARAM(self->have_knotes, "max_user_knotes");
-	ASSERT_EQ(0, stat(OWN_PARAM_DIR "max_user_knotes", &st));
+	ASSERT_EQ(0, stat(KQ_PARAM_DIR "max_user_knotes", &st));
 	EXPECT_EQ(0644, st.st_mode & 07777);
-	ASSERT_EQ(0, stat(OWN_PARAM_DIR "max_timers", &st));
+	ASSERT_EQ(0, stat(KQ_PARAM_DIR "max_timers", &st));
 	EXPECT_EQ(0644, st.st_mode & 07777);
-	ASSERT_EQ(0, stat(OWN_PARAM_DIR "max_user_timers", &st));
+	ASSERT_EQ(0, stat(KQ_PARAM_DIR "max_user_timers", &st));
 	EXPECT_EQ(0644, st.st_mode & 07777);
 	/* given at load time only */
-	ASSERT_EQ(0, stat(OWN_PARAM_DIR "close_probe", &st));
+	ASSERT_EQ(0, stat(KQ_PARAM_DIR "close_probe", &st));
 	EXPECT_EQ(0444, st.st_mode & 07777);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		long long v;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_drop_to_nobody() == 0);
-		CK(own_param_read("max_user_knotes", &v) == 0);
-		CK_ERR(open(OWN_PARAM_DIR "max_user_knotes", O_WRONLY),
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_drop_to_nobody() == 0);
+		KQ_CHILD_CHECK(kq_param_read("max_user_knotes", &v) == 0);
+		KQ_CHILD_CHECK_ERR(open(KQ_PARAM_DIR "max_user_knotes", O_WRONLY),
 		       EACCES);
-		CK_ERR(open(OWN_PARAM_DIR "max_timers", O_WRONLY), EACCES);
-		CK_ERR(open(OWN_PARAM_DIR "max_user_timers", O_WRONLY),
+		KQ_CHILD_CHECK_ERR(open(KQ_PARAM_DIR "max_timers", O_WRONLY), EACCES);
+		KQ_CHILD_CHECK_ERR(open(KQ_PARAM_DIR "max_user_timers", O_WRONLY),
 		       EACCES);
-		CK_ERR(open(OWN_PARAM_DIR "close_probe", O_WRONLY), EACCES);
+		KQ_CHILD_CHECK_ERR(open(KQ_PARAM_DIR "close_probe", O_WRONLY), EACCES);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 }
 
 TEST_F_TIMEOUT(lim, timer_limit, 60)
@@ -237,7 +238,7 @@ TEST_F_TIMEOUT(lim, timer_limit, 60)
 	int kq, kq2, i;
 
 	NEED_PARAM(self->have_timers, "max_timers");
-	ASSERT_EQ(0, own_param_write("max_timers", TIMER_LIMIT));
+	ASSERT_EQ(0, kq_param_write("max_timers", TIMER_LIMIT));
 	KQ_OPEN(kq);
 	for (i = 0; i < TIMER_LIMIT; i++)
 		KQ_CHANGE_OK(kq, i, EVFILT_TIMER, EV_ADD, NOTE_SECONDS, 60,
@@ -295,46 +296,46 @@ TEST(proc_other_user_eacces)
 		pid_t c;
 		int kq, st;
 
-		alarm(OWN_CHILD_ALARM);
-		CK(own_drop_to_nobody() == 0);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_drop_to_nobody() == 0);
 		kq = kqueue();
-		CK(kq >= 0);
+		KQ_CHILD_CHECK(kq >= 0);
 		/* init and the (root) test process: not ours. */
-		CK_ERR(own_change(kq, 1, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
+		KQ_CHILD_CHECK_ERR(kq_change(kq, 1, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
 				  NULL), EACCES);
-		CK_ERR(own_change(kq, parent, EVFILT_PROC, EV_ADD,
+		KQ_CHILD_CHECK_ERR(kq_change(kq, parent, EVFILT_PROC, EV_ADD,
 				  NOTE_EXIT | NOTE_FORK | NOTE_EXEC, 0, NULL),
 		       EACCES);
-		CK_ERR(own_change(kq, parent, EVFILT_PROC, EV_ADD,
+		KQ_CHILD_CHECK_ERR(kq_change(kq, parent, EVFILT_PROC, EV_ADD,
 				  NOTE_EXIT | NOTE_TRACK, 0, NULL), EACCES);
 		/* Nothing was registered. */
-		CK(own_poll0(kq, &ev, 1) == 0);
-		CK_ERR(own_change(kq, 1, EVFILT_PROC, EV_DELETE, 0, 0, NULL),
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 0) == 0);
+		KQ_CHILD_CHECK_ERR(kq_change(kq, 1, EVFILT_PROC, EV_DELETE, 0, 0, NULL),
 		       ENOENT);
 		/* Our own child: fine, and its exit arrives. */
 		c = fork();
-		CK(c >= 0);
+		KQ_CHILD_CHECK(c >= 0);
 		if (c == 0) {
 			usleep(100000);
 			_exit(7);
 		}
-		CK(own_change(kq, c, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
+		KQ_CHILD_CHECK(kq_change(kq, c, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
 			      NULL) == 0);
 		{
 			struct timespec ts = kq_ms(KQ_WAIT_MS);
 
-			CK(kevent(kq, NULL, 0, &ev, 1, &ts) == 1);
+			KQ_CHILD_CHECK(kevent(kq, NULL, 0, &ev, 1, &ts) == 1);
 		}
-		CK(ev.ident == (uintptr_t)c && (ev.fflags & NOTE_EXIT));
-		CK(WIFEXITED((int)ev.data) && WEXITSTATUS((int)ev.data) == 7);
-		CK(waitpid(c, &st, 0) == c);
+		KQ_CHILD_CHECK(ev.ident == (uintptr_t)c && (ev.fflags & NOTE_EXIT));
+		KQ_CHILD_CHECK(WIFEXITED((int)ev.data) && WEXITSTATUS((int)ev.data) == 7);
+		KQ_CHILD_CHECK(waitpid(c, &st, 0) == c);
 		/* Ourselves: fine. */
-		CK(own_change(kq, getpid(), EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
+		KQ_CHILD_CHECK(kq_change(kq, getpid(), EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
 			      NULL) == 0);
-		CK(close(kq) == 0);
+		KQ_CHILD_CHECK(close(kq) == 0);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 }
 
 /* Root may watch anyone (CAP_SYS_PTRACE). */
@@ -366,9 +367,9 @@ TEST(signal_counts_own_process_only)
 	other = fork();
 	ASSERT_LE(0, other);
 	if (other == 0) {
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		ign(SIGUSR1);
-		CK(own_drop_to_nobody() == 0);
+		KQ_CHILD_CHECK(kq_drop_to_nobody() == 0);
 		pause();
 		_exit(0);
 	}
@@ -378,39 +379,39 @@ TEST(signal_counts_own_process_only)
 		struct kevent ev;
 		int kq;
 
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		close(sv[0]);
 		ign(SIGUSR1);
-		CK(own_drop_to_nobody() == 0);
+		KQ_CHILD_CHECK(kq_drop_to_nobody() == 0);
 		kq = kqueue();
-		CK(kq >= 0);
-		CK(own_change(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD | EV_CLEAR, 0,
+		KQ_CHILD_CHECK(kq >= 0);
+		KQ_CHILD_CHECK(kq_change(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD | EV_CLEAR, 0,
 			      0, NULL) == 0);
-		CK(own_send_byte(sv[1], 'r') == 0);
+		KQ_CHILD_CHECK(kq_send_byte(sv[1], 'r') == 0);
 		/* Meanwhile others get SIGUSR1: not counted here. */
-		CK(own_recv_byte(sv[1], OWN_CHILD_MS) == 's');
-		CK(own_poll0(kq, &ev, 1) == 0);
+		KQ_CHILD_CHECK(kq_recv_byte(sv[1], KQ_CHILD_MS) == 's');
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 0) == 0);
 		/* Our own, even ignored: counted. */
-		CK(kill(getpid(), SIGUSR1) == 0);
-		CK(kill(getpid(), SIGUSR1) == 0);
-		CK(own_poll0(kq, &ev, 1) == 1);
-		CK(ev.ident == SIGUSR1 && ev.filter == EVFILT_SIGNAL &&
+		KQ_CHILD_CHECK(kill(getpid(), SIGUSR1) == 0);
+		KQ_CHILD_CHECK(kill(getpid(), SIGUSR1) == 0);
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 0) == 1);
+		KQ_CHILD_CHECK(ev.ident == SIGUSR1 && ev.filter == EVFILT_SIGNAL &&
 		   ev.data == 2);
 		/* An unprivileged user cannot signal root's processes. */
-		CK_ERR(kill(1, SIGUSR1), EPERM);
-		CK(own_poll0(kq, &ev, 1) == 0);
-		CK(close(kq) == 0);
+		KQ_CHILD_CHECK_ERR(kill(1, SIGUSR1), EPERM);
+		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 0) == 0);
+		KQ_CHILD_CHECK(close(kq) == 0);
 		_exit(0);
 	}
 	close(sv[1]);
-	ASSERT_EQ('r', own_recv_byte(sv[0], OWN_CHILD_MS));
+	ASSERT_EQ('r', kq_recv_byte(sv[0], KQ_CHILD_MS));
 	/* The test process, another user's process, the same user's other. */
 	ign(SIGUSR1);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
 	ASSERT_EQ(0, kill(other, SIGUSR1));
 	ASSERT_EQ(0, kill(other, SIGUSR1));
-	ASSERT_EQ(0, own_send_byte(sv[0], 's'));
-	OWN_WAIT_CHILD(pid);
+	ASSERT_EQ(0, kq_send_byte(sv[0], 's'));
+	KQ_WAIT_CHILD(pid);
 	kill(other, SIGKILL);
 	waitpid(other, NULL, 0);
 	close(sv[0]);

@@ -6,7 +6,7 @@
  * (Darwin: 10).  FreeBSD kqueue_peek_signal, Darwin "kqueue in select"
  * and "nesting level".
  */
-#include "kq_btest.h"
+#include "kq_wait.h"
 
 #include <poll.h>
 #include <sys/epoll.h>
@@ -61,8 +61,8 @@ static void *trig_later(void *p)
 {
 	struct trig *t = p;
 
-	bt_sleep_ms(t->delay_ms);
-	bt_change(t->kq, t->ident, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	kq_sleep_ms(t->delay_ms);
+	kq_change(t->kq, t->ident, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	return NULL;
 }
 
@@ -73,24 +73,24 @@ TEST_F(nest, poll)
 	int r;
 
 	ASSERT_EQ(0, poll_in(self->kq, 0));
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ASSERT_EQ(0, poll_in(self->kq, 0));
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	r = poll_in(self->kq, 0);
 	ASSERT_TRUE(r & POLLIN) TH_LOG("revents 0x%x", r);
 	/* Polling does not consume the event. */
 	r = poll_in(self->kq, 0);
 	ASSERT_TRUE(r & POLLIN);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ(0, poll_in(self->kq, 0));
 
 	/* A disabled, triggered knote is not pending. */
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DISABLE, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DISABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	ASSERT_EQ(0, poll_in(self->kq, 0));
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
 	ASSERT_TRUE(poll_in(self->kq, 0) & POLLIN);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	ASSERT_EQ(0, poll_in(self->kq, 0));
 }
 
@@ -102,11 +102,11 @@ TEST_F_TIMEOUT(nest, poll_wakeup, 60)
 	long long t0, dt;
 	int r;
 
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ASSERT_EQ(0, pthread_create(&th, NULL, trig_later, &t));
-	t0 = bt_mono_us();
-	r = poll_in(self->kq, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	t0 = kq_now_us();
+	r = poll_in(self->kq, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	pthread_join(th, NULL);
 	ASSERT_TRUE(r > 0 && (r & POLLIN)) TH_LOG("poll: %d after %lld us", r, dt);
 	ASSERT_GE(dt, 250000LL);
@@ -119,7 +119,7 @@ TEST_F(nest, poll_pipe_level)
 	int p[2];
 
 	ASSERT_EQ(0, pipe(p));
-	BT_OK(self->kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, poll_in(self->kq, 0));
 	ASSERT_EQ(1, write(p[1], "x", 1));
 	ASSERT_TRUE(poll_in(self->kq, 0) & POLLIN);
@@ -129,7 +129,7 @@ TEST_F(nest, poll_pipe_level)
 	 * No longer true.  (FreeBSD's kqueue_poll() only looks at the queue
 	 * and may still say readable here, so only kevent() is asserted.)
 	 */
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	close(p[0]);
 	close(p[1]);
 }
@@ -141,18 +141,18 @@ TEST_F_TIMEOUT(nest, select, 60)
 	struct kevent ev;
 	pthread_t th;
 
-	BT_OK(self->kq, 3, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ASSERT_EQ(0, select_in(self->kq, 0));
-	BT_OK(self->kq, 3, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	ASSERT_EQ(1, select_in(self->kq, 0));
-	BT_NOW(self->kq, &ev, 3, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 3, EVFILT_USER);
 	ASSERT_EQ(0, select_in(self->kq, 0));
 
 	/* Blocked in select() when the event comes. */
 	ASSERT_EQ(0, pthread_create(&th, NULL, trig_later, &t));
-	ASSERT_EQ(1, select_in(self->kq, BT_WAIT_MS));
+	ASSERT_EQ(1, select_in(self->kq, KQ_TIMER_WAIT_MS));
 	pthread_join(th, NULL);
-	BT_NOW(self->kq, &ev, 3, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 3, EVFILT_USER);
 }
 
 /* epoll: EPOLLIN while pending; level and edge wakeups. */
@@ -163,17 +163,17 @@ TEST_F_TIMEOUT(nest, epoll, 60)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	ASSERT_LE(0, ep);
-	BT_OK(self->kq, 4, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 4, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ee.data.u64 = 0x1234;
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->kq, &ee)) TH_LOG("epoll_ctl: %s", strerror(errno));
 	ASSERT_EQ(0, epoll_wait(ep, out, 2, 0));
-	BT_OK(self->kq, 4, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 4, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	ASSERT_EQ(1, epoll_wait(ep, out, 2, 0));
 	ASSERT_TRUE((out[0].events & EPOLLIN) != 0);
 	ASSERT_EQ(0x1234u, out[0].data.u64);
 	/* Level-triggered epoll: still there. */
 	ASSERT_EQ(1, epoll_wait(ep, out, 2, 0));
-	BT_NOW(self->kq, &ev, 4, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 4, EVFILT_USER);
 	ASSERT_EQ(0, epoll_wait(ep, out, 2, 0));
 	close(ep);
 }
@@ -190,9 +190,9 @@ static void *epwait_fn(void *p)
 {
 	struct epwait *w = p;
 
-	w->ret = epoll_wait(w->ep, &w->ev, 1, BT_WAIT_MS);
+	w->ret = epoll_wait(w->ep, &w->ev, 1, KQ_TIMER_WAIT_MS);
 	w->err = errno;
-	w->t_ret = bt_mono_us();
+	w->t_ret = kq_now_us();
 	return NULL;
 }
 
@@ -206,7 +206,7 @@ TEST_F_TIMEOUT(nest, epoll_edge_wakeup, 60)
 	long long t0;
 	int round;
 
-	BT_OK(self->kq, 5, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 5, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	memset(&w, 0, sizeof(w));
 	w.ep = epoll_create1(EPOLL_CLOEXEC);
 	ASSERT_LE(0, w.ep);
@@ -214,14 +214,14 @@ TEST_F_TIMEOUT(nest, epoll_edge_wakeup, 60)
 
 	for (round = 0; round < 3; round++) {
 		ASSERT_EQ(0, pthread_create(&th, NULL, epwait_fn, &w));
-		bt_sleep_ms(300);
-		t0 = bt_mono_us();
-		BT_OK(self->kq, 5, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		kq_sleep_ms(300);
+		t0 = kq_now_us();
+		KQ_CHANGE_OK(self->kq, 5, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 		pthread_join(th, NULL);
 		ASSERT_EQ(1, w.ret) TH_LOG("round %d: epoll_wait %d (%s)", round, w.ret, strerror(w.err));
 		ASSERT_TRUE((w.ev.events & EPOLLIN) != 0);
 		ASSERT_LT(w.t_ret - t0, 5000000LL);
-		BT_NOW(self->kq, &ev, 5, EVFILT_USER);
+		KQ_NOW(self->kq, &ev, 5, EVFILT_USER);
 	}
 	close(w.ep);
 }
@@ -238,34 +238,34 @@ TEST_F(nest, kq_in_kq)
 
 	ASSERT_LE(0, inner);
 	for (i = 1; i <= 3; i++)
-		BT_OK(inner, i, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, inner, EVFILT_READ, EV_ADD, 0, 0, (void *)0x99);
-	BT_NONE(self->kq);
+		KQ_CHANGE_OK(inner, i, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, inner, EVFILT_READ, EV_ADD, 0, 0, (void *)0x99);
+	KQ_CHECK_NONE(self->kq);
 
 	for (i = 1; i <= 3; i++)
-		BT_OK(inner, i, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, inner, EVFILT_READ);
+		KQ_CHANGE_OK(inner, i, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, inner, EVFILT_READ);
 	ASSERT_EQ(3, ev.data);
 	ASSERT_EQ((void *)0x99, ev.udata);
 
 	/* Harvest one of the three: two left. */
-	ASSERT_EQ(1, bt_get(inner, &ev, 1, 0));
-	BT_NOW(self->kq, &ev, inner, EVFILT_READ);
+	ASSERT_EQ(1, kq_poll(inner, &ev, 1, 0));
+	KQ_NOW(self->kq, &ev, inner, EVFILT_READ);
 	ASSERT_EQ(2, ev.data);
 
 	/* Harvest the rest: the outer knote is no longer true. */
-	ASSERT_EQ(2, bt_get(inner, (struct kevent[4]){ 0 }, 4, 0));
-	BT_NONE(self->kq);
+	ASSERT_EQ(2, kq_poll(inner, (struct kevent[4]){ 0 }, 4, 0));
+	KQ_CHECK_NONE(self->kq);
 
 	/*
 	 * Closing the inner kqueue removes the outer knote.  (EV_DELETE on
 	 * the closed descriptor is EBADF, as in FreeBSD, where the fd lookup
 	 * comes first.)
 	 */
-	BT_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	close(inner);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, EBADF, inner, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, EBADF, inner, EVFILT_READ, EV_DELETE, 0, 0, NULL);
 }
 
 /* EV_CLEAR on the outer knote: reported on each new inner activity. */
@@ -275,17 +275,17 @@ TEST_F(nest, kq_in_kq_clear)
 	int inner = kqueue();
 
 	ASSERT_LE(0, inner);
-	BT_OK(inner, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(inner, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, inner, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, inner, EVFILT_READ);
+	KQ_CHANGE_OK(inner, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(inner, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, inner, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, inner, EVFILT_READ);
 	ASSERT_EQ(1, ev.data);
-	BT_NONE(self->kq);
-	BT_OK(inner, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, inner, EVFILT_READ);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(inner, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, inner, EVFILT_READ);
 	ASSERT_EQ(2, ev.data);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	close(inner);
 }
 
@@ -302,10 +302,10 @@ TEST_F_TIMEOUT(nest, peek_user, 120)
 
 	inner = kqueue();
 	ASSERT_LE(0, inner);
-	BT_OK(inner, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, inner, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(inner, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, inner, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	for (i = 0; i < 100; i++) {
-		BT_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		KQ_CHANGE_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 		r = kevent(self->kq, NULL, 0, &ev, 1, &zero);
 		ASSERT_EQ(1, r) TH_LOG("round %d: outer kevent() = %d", i, r);
 		ASSERT_EQ((uintptr_t)inner, ev.ident);
@@ -326,15 +326,15 @@ TEST_F_TIMEOUT(nest, nested_wakeup, 60)
 	int inner = kqueue();
 
 	ASSERT_LE(0, inner);
-	BT_OK(inner, 6, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, inner, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(inner, 6, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, inner, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	t.kq = inner;
 	t.ident = 6;
 	t.delay_ms = 300;
 	ASSERT_EQ(0, pthread_create(&th, NULL, trig_later, &t));
-	t0 = bt_mono_us();
-	BT_ONE(self->kq, &ev, inner, EVFILT_READ, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	t0 = kq_now_us();
+	KQ_WAIT_ONE(self->kq, &ev, inner, EVFILT_READ, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	pthread_join(th, NULL);
 	ASSERT_GE(dt, 250000LL);
 	close(inner);
@@ -343,15 +343,15 @@ TEST_F_TIMEOUT(nest, nested_wakeup, 60)
 /* Adding a kqueue to itself: EINVAL. */
 TEST_F(nest, self_add)
 {
-	BT_ERR(self->kq, EINVAL, self->kq, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_ERR(self->kq, ENOENT, self->kq, EVFILT_READ, EV_DELETE, 0, 0,
+	KQ_CHANGE_ERR(self->kq, EINVAL, self->kq, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, self->kq, EVFILT_READ, EV_DELETE, 0, 0,
 	       NULL);
 	/* Through a dup: the same kqueue. */
 	{
 		int d = dup(self->kq);
 
 		ASSERT_LE(0, d);
-		BT_ERR(self->kq, EINVAL, d, EVFILT_READ, EV_ADD, 0, 0, NULL);
+		KQ_CHANGE_ERR(self->kq, EINVAL, d, EVFILT_READ, EV_ADD, 0, 0, NULL);
 		close(d);
 	}
 }
@@ -363,19 +363,19 @@ TEST_F(nest, cycle)
 
 	ASSERT_LE(0, b);
 	ASSERT_LE(0, c);
-	BT_OK(a, b, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_ERR(b, EINVAL, a, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_ERR(b, ENOENT, a, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(a, b, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_ERR(b, EINVAL, a, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_ERR(b, ENOENT, a, EVFILT_READ, EV_DELETE, 0, 0, NULL);
 
 	/* a -> b -> c, then c -> a closes a cycle. */
-	BT_OK(b, c, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_ERR(c, EINVAL, a, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_ERR(c, EINVAL, b, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(b, c, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_ERR(c, EINVAL, a, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_ERR(c, EINVAL, b, EVFILT_READ, EV_ADD, 0, 0, NULL);
 
 	/* Once the edge is deleted the reverse direction is fine. */
-	BT_OK(a, b, EVFILT_READ, EV_DELETE, 0, 0, NULL);
-	BT_OK(b, c, EVFILT_READ, EV_DELETE, 0, 0, NULL);
-	BT_OK(b, a, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(a, b, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(b, c, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(b, a, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	close(b);
 	close(c);
 }
@@ -396,10 +396,10 @@ TEST_F(nest, depth_cap)
 		kq[i] = kqueue();
 		ASSERT_LE(0, kq[i]);
 	}
-	BT_OK(kq[0], 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(kq[0], 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	for (i = 1; i < NCHAIN; i++) {
 		errno = 0;
-		r = bt_change(kq[i], kq[i - 1], EVFILT_READ, EV_ADD, 0, 0,
+		r = kq_change(kq[i], kq[i - 1], EVFILT_READ, EV_ADD, 0, 0,
 			      NULL);
 		e = errno;
 		if (r != 0) {
@@ -415,9 +415,9 @@ TEST_F(nest, depth_cap)
 	ASSERT_EQ(EINVAL, e);
 
 	/* Readiness propagates up the accepted chain. */
-	BT_OK(kq[0], 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(kq[0], 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	for (i = 1; i < refused_at; i++) {
-		BT_NOW(kq[i], &ev, kq[i - 1], EVFILT_READ);
+		KQ_NOW(kq[i], &ev, kq[i - 1], EVFILT_READ);
 		ASSERT_EQ(1, ev.data);
 	}
 	for (i = 0; i < NCHAIN; i++)
@@ -439,7 +439,7 @@ TEST_F(nest, depth_cap_top_down)
 	/* kq[i] watches kq[i + 1]; add the links from the top. */
 	for (i = 0; i < NCHAIN - 1; i++) {
 		errno = 0;
-		r = bt_change(kq[i], kq[i + 1], EVFILT_READ, EV_ADD, 0, 0,
+		r = kq_change(kq[i], kq[i + 1], EVFILT_READ, EV_ADD, 0, 0,
 			      NULL);
 		e = errno;
 		if (r != 0) {
@@ -467,10 +467,10 @@ TEST_F(nest, depth_cap_join)
 		ASSERT_LE(0, hi[i]);
 	}
 	/* Two chains of 2: always fine. */
-	BT_OK(lo[1], lo[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_OK(hi[1], hi[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(lo[1], lo[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(hi[1], hi[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	/* Join: hi[0] watches lo[1] gives lo0 <- lo1 <- hi0 <- hi1: 4. */
-	r = bt_change(hi[0], lo[1], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	r = kq_change(hi[0], lo[1], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	e = errno;
 	if (r != 0) {
 		/* Refused at 4: allowed only if the cap is 3 or less. */
@@ -478,13 +478,13 @@ TEST_F(nest, depth_cap_join)
 	}
 	/* Grow both chains to 8 and join them: 16 deep must be refused. */
 	for (i = 2; i < NCHAIN / 2; i++) {
-		bt_change(lo[i], lo[i - 1], EVFILT_READ, EV_ADD, 0, 0, NULL);
-		bt_change(hi[i], hi[i - 1], EVFILT_READ, EV_ADD, 0, 0, NULL);
+		kq_change(lo[i], lo[i - 1], EVFILT_READ, EV_ADD, 0, 0, NULL);
+		kq_change(hi[i], hi[i - 1], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	}
 	if (r == 0)
-		BT_OK(hi[0], lo[1], EVFILT_READ, EV_DELETE, 0, 0, NULL);
+		KQ_CHANGE_OK(hi[0], lo[1], EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	/* hi[0] watches lo[7]: lo0..lo7 <- hi0..hi7 would be 16 deep. */
-	BT_ERR(hi[0], EINVAL, lo[NCHAIN / 2 - 1], EVFILT_READ, EV_ADD, 0, 0,
+	KQ_CHANGE_ERR(hi[0], EINVAL, lo[NCHAIN / 2 - 1], EVFILT_READ, EV_ADD, 0, 0,
 	       NULL);
 	for (i = 0; i < NCHAIN / 2; i++) {
 		close(lo[i]);
@@ -507,14 +507,14 @@ TEST_F_TIMEOUT(nest, epoll_cycle, 60)
 	for (order = 0; order < 2; order++) {
 		ep = epoll_create1(EPOLL_CLOEXEC);
 		ASSERT_LE(0, ep);
-		BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+		KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 		if (order == 0) {
 			ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->kq, &ee));
 			errno = 0;
-			r = bt_change(self->kq, ep, EVFILT_READ, EV_ADD, 0, 0,
+			r = kq_change(self->kq, ep, EVFILT_READ, EV_ADD, 0, 0,
 				      NULL);
 		} else {
-			ASSERT_EQ(0, bt_change(self->kq, ep, EVFILT_READ,
+			ASSERT_EQ(0, kq_change(self->kq, ep, EVFILT_READ,
 					       EV_ADD, 0, 0, NULL));
 			errno = 0;
 			r = epoll_ctl(ep, EPOLL_CTL_ADD, self->kq, &ee);
@@ -526,17 +526,17 @@ TEST_F_TIMEOUT(nest, epoll_cycle, 60)
 			ASSERT_TRUE(e == EINVAL || e == ELOOP);
 		}
 
-		BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-		r = bt_get(self->kq, ev, 4, 0);
+		KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		r = kq_poll(self->kq, ev, 4, 0);
 		ASSERT_LE(1, r);
 		ASSERT_LE(r, 2);
 		ASSERT_GE(poll_in(self->kq, 0), 0);
 		ASSERT_GE(poll_in(ep, 0), 0);
 		ASSERT_GE(epoll_wait(ep, out, 2, 0), 0);
 		ASSERT_EQ(0, close(ep));
-		BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+		KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 		/* The knote on the closed epoll descriptor is gone. */
-		BT_NONE(self->kq);
+		KQ_CHECK_NONE(self->kq);
 	}
 }
 
@@ -550,7 +550,7 @@ struct outer_wait {
 static void *outer_wait_fn(void *p)
 {
 	struct outer_wait *w = p;
-	struct timespec ts = bt_ts(BT_WAIT_MS);
+	struct timespec ts = kq_ms(KQ_TIMER_WAIT_MS);
 
 	w->ret = kevent(w->kq, NULL, 0, &w->ev, 1, &ts);
 	w->err = errno;
@@ -572,19 +572,19 @@ TEST_F_TIMEOUT(nest, nested_close, 60)
 
 	inner = kqueue();
 	ASSERT_LE(0, inner);
-	BT_OK(inner, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
-	BT_OK(self->kq, inner, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(inner, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, inner, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ASSERT_EQ(0, pthread_create(&th, NULL, outer_wait_fn, &w));
-	bt_sleep_ms(300);
+	kq_sleep_ms(300);
 	ASSERT_EQ(0, close(inner));
-	bt_sleep_ms(300);
-	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	kq_sleep_ms(300);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	pthread_join(th, NULL);
 	ASSERT_EQ(1, w.ret) TH_LOG("outer waiter: %d (%s)", w.ret, strerror(w.err));
 	ASSERT_EQ(2u, w.ev.ident);
 	ASSERT_EQ(EVFILT_USER, w.ev.filter);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 
 	/* Outer closed first; the inner one lives on. */
 	for (i = 0; i < 50; i++) {
@@ -592,13 +592,13 @@ TEST_F_TIMEOUT(nest, nested_close, 60)
 		outer = kqueue();
 		ASSERT_LE(0, inner);
 		ASSERT_LE(0, outer);
-		BT_OK(inner, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-		BT_OK(outer, inner, EVFILT_READ, EV_ADD, 0, 0, NULL);
+		KQ_CHANGE_OK(inner, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+		KQ_CHANGE_OK(outer, inner, EVFILT_READ, EV_ADD, 0, 0, NULL);
 		if (i % 2)
-			BT_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+			KQ_CHANGE_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 		ASSERT_EQ(0, close(outer));
-		BT_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-		BT_NOW(inner, &ev, 1, EVFILT_USER);
+		KQ_CHANGE_OK(inner, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		KQ_NOW(inner, &ev, 1, EVFILT_USER);
 		ASSERT_EQ(0, poll_in(inner, 0));
 		ASSERT_EQ(0, close(inner));
 	}

@@ -13,8 +13,8 @@
  * not stay known under an address a later process can get).
  */
 #define _GNU_SOURCE
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_children.h"
+#include "kq_module.h"
 
 #include <sys/epoll.h>
 
@@ -83,25 +83,25 @@ static void receiver_all_ebadf(int rfd, int pipe_rd)
 	struct kq_kevent64 ev64[2];
 	struct timespec ts = kq_ms(50);
 
-	CK(fd_valid(rfd));
-	CK_ERR(kevent(rfd, NULL, 0, NULL, 0, &own_zero_ts), EBADF);
-	CK_ERR(kevent(rfd, NULL, 0, NULL, 0, NULL), EBADF);
-	CK_ERR(kevent(rfd, NULL, 0, evs, 8, &own_zero_ts), EBADF);
-	CK_ERR(kevent(rfd, NULL, 0, evs, 8, &ts), EBADF);
-	CK_ERR(kevent(rfd, NULL, 0, evs, 8, NULL), EBADF);
-	CK_ERR(own_change(rfd, 3, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL),
+	KQ_CHILD_CHECK(kq_fd_valid(rfd));
+	KQ_CHILD_CHECK_ERR(kevent(rfd, NULL, 0, NULL, 0, &kq_zero), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(rfd, NULL, 0, NULL, 0, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(rfd, NULL, 0, evs, 8, &kq_zero), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(rfd, NULL, 0, evs, 8, &ts), EBADF);
+	KQ_CHILD_CHECK_ERR(kevent(rfd, NULL, 0, evs, 8, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kq_change(rfd, 3, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL),
 	       EBADF);
-	CK_ERR(own_change(rfd, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL), EBADF);
-	CK_ERR(own_change(rfd, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL),
+	KQ_CHILD_CHECK_ERR(kq_change(rfd, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kq_change(rfd, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL),
 	       EBADF);
-	CK_ERR(own_change(rfd, 2, EVFILT_USER, EV_DISABLE, 0, 0, NULL), EBADF);
-	CK_ERR(own_change(rfd, pipe_rd, EVFILT_READ, EV_DELETE, 0, 0, NULL),
+	KQ_CHILD_CHECK_ERR(kq_change(rfd, 2, EVFILT_USER, EV_DISABLE, 0, 0, NULL), EBADF);
+	KQ_CHILD_CHECK_ERR(kq_change(rfd, pipe_rd, EVFILT_READ, EV_DELETE, 0, 0, NULL),
 	       EBADF);
 	EV_SET(&ch[0], 1, EVFILT_USER, EV_DELETE | EV_RECEIPT, 0, 0, NULL);
 	EV_SET(&ch[1], 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	EV_SET(&ch[2], 5, EVFILT_TIMER, EV_ADD, 0, 1, NULL);
-	CK_ERR(kevent(rfd, ch, 3, evs, 8, &own_zero_ts), EBADF);
-	CK_ERR(own_raw_kevent(rfd, NULL, 0, ev64, 2, &own_zero_ts,
+	KQ_CHILD_CHECK_ERR(kevent(rfd, ch, 3, evs, 8, &kq_zero), EBADF);
+	KQ_CHILD_CHECK_ERR(kq_raw_kevent(rfd, NULL, 0, ev64, 2, &kq_zero,
 			      KQ_RECORD_KEVENT64), EBADF);
 }
 
@@ -113,12 +113,12 @@ static pid_t spawn_receiver(struct owner *o, void (*fn)(struct owner *, int))
 
 	if (pid != 0)
 		return pid;
-	alarm(OWN_CHILD_ALARM);
+	alarm(KQ_CHILD_ALARM);
 	/* The child's inherited copy goes first: only the passed one is left. */
 	close(o->kq);
 	close(o->sv[0]);
-	rfd = own_recv_fd(o->sv[1], OWN_CHILD_MS);
-	CK(rfd >= 0);
+	rfd = kq_recv_fd(o->sv[1], KQ_CHILD_MS);
+	KQ_CHILD_CHECK(rfd >= 0);
 	fn(o, rfd);
 	_exit(0);
 }
@@ -136,12 +136,12 @@ static void recv_basic(struct owner *o, int rfd)
 	do {
 		r = poll(&p, 1, 200);
 	} while (r < 0 && errno == EINTR);
-	CK(r >= 0);
+	KQ_CHILD_CHECK(r >= 0);
 	fprintf(stderr, "# receiver: poll() on the passed kqueue = %d, revents 0x%x\n",
 		r, p.revents);
 	receiver_all_ebadf(rfd, o->pfd[0]);
-	CK(close(rfd) == 0);
-	CK_ERR(kevent(rfd, NULL, 0, NULL, 0, &own_zero_ts), EBADF);
+	KQ_CHILD_CHECK(close(rfd) == 0);
+	KQ_CHILD_CHECK_ERR(kevent(rfd, NULL, 0, NULL, 0, &kq_zero), EBADF);
 }
 
 TEST(receiver_gets_ebadf)
@@ -152,12 +152,12 @@ TEST(receiver_gets_ebadf)
 	ASSERT_EQ(0, owner_setup(&o)) TH_LOG("setup: %s", strerror(errno));
 	pid = spawn_receiver(&o, recv_basic);
 	ASSERT_LE(0, pid);
-	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
-	OWN_WAIT_CHILD(pid);
+	ASSERT_EQ(0, kq_send_fd(o.sv[0], o.kq));
+	KQ_WAIT_CHILD(pid);
 	/* The owner's kqueue is untouched and works. */
 	CHECK_OWNER_KQ(&o, o.kq);
 	/* Its own poll still reports the pending event. */
-	EXPECT_TRUE(wait_poll(o.kq, POLLIN, 0) & POLLIN);
+	EXPECT_TRUE(kq_wait_poll(o.kq, POLLIN, 0) & POLLIN);
 	owner_close(&o);
 }
 
@@ -165,9 +165,9 @@ TEST(receiver_gets_ebadf)
 static void recv_hold(struct owner *o, int rfd)
 {
 	receiver_all_ebadf(rfd, o->pfd[0]);
-	CK(own_send_byte(o->sv[1], 'r') == 0);
+	KQ_CHILD_CHECK(kq_send_byte(o->sv[1], 'r') == 0);
 	/* Wait for the owner's go, then try again and exit without close. */
-	CK(own_recv_byte(o->sv[1], OWN_CHILD_MS) == 'g');
+	KQ_CHILD_CHECK(kq_recv_byte(o->sv[1], KQ_CHILD_MS) == 'g');
 	receiver_all_ebadf(rfd, o->pfd[0]);
 }
 
@@ -180,8 +180,8 @@ TEST(receiver_holds_and_exits)
 	ASSERT_EQ(0, owner_setup(&o));
 	pid = spawn_receiver(&o, recv_hold);
 	ASSERT_LE(0, pid);
-	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
-	ASSERT_EQ('r', own_recv_byte(o.sv[0], OWN_CHILD_MS));
+	ASSERT_EQ(0, kq_send_fd(o.sv[0], o.kq));
+	ASSERT_EQ('r', kq_recv_byte(o.sv[0], KQ_CHILD_MS));
 	/* Both hold it: the owner adds, triggers and waits as usual. */
 	KQ_CHANGE_OK(o.kq, 6, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
 		     NULL);
@@ -191,8 +191,8 @@ TEST(receiver_holds_and_exits)
 		ASSERT_EQ(2, kq_poll(o.kq, evs, 4, 0));
 	}
 	KQ_CHANGE_OK(o.kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)0x111);
-	ASSERT_EQ(0, own_send_byte(o.sv[0], 'g'));
-	OWN_WAIT_CHILD(pid);
+	ASSERT_EQ(0, kq_send_byte(o.sv[0], 'g'));
+	KQ_WAIT_CHILD(pid);
 	CHECK_OWNER_KQ(&o, o.kq);
 	KQ_CHANGE_OK(o.kq, 6, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	KQ_CHANGE_OK(o.kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
@@ -206,9 +206,9 @@ TEST(receiver_holds_and_exits)
 /* The owner closes its descriptor; the receiver's copy is still useless. */
 static void recv_after_owner_close(struct owner *o, int rfd)
 {
-	CK(own_recv_byte(o->sv[1], OWN_CHILD_MS) == 'c');
+	KQ_CHILD_CHECK(kq_recv_byte(o->sv[1], KQ_CHILD_MS) == 'c');
 	receiver_all_ebadf(rfd, o->pfd[0]);
-	CK(close(rfd) == 0);
+	KQ_CHILD_CHECK(close(rfd) == 0);
 }
 
 TEST(owner_closes_receiver_still_ebadf)
@@ -218,17 +218,17 @@ TEST(owner_closes_receiver_still_ebadf)
 	pid_t pid;
 	int kq2;
 
-	ASSERT_EQ(0, own_param_read("live_kqueues", &base));
+	ASSERT_EQ(0, kq_param_read("live_kqueues", &base));
 	ASSERT_EQ(0, owner_setup(&o));
 	pid = spawn_receiver(&o, recv_after_owner_close);
 	ASSERT_LE(0, pid);
-	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
+	ASSERT_EQ(0, kq_send_fd(o.sv[0], o.kq));
 	ASSERT_EQ(0, close(o.kq));
 	o.kq = -1;
-	ASSERT_EQ(0, own_send_byte(o.sv[0], 'c'));
-	OWN_WAIT_CHILD(pid);
+	ASSERT_EQ(0, kq_send_byte(o.sv[0], 'c'));
+	KQ_WAIT_CHILD(pid);
 	/* The last reference is gone: the kqueue is freed. */
-	now = own_param_wait("live_kqueues", base, 2000);
+	now = kq_param_wait("live_kqueues", base, 2000);
 	EXPECT_EQ(base, now);
 	/* A new kqueue of the owner works. */
 	KQ_OPEN(kq2);
@@ -249,8 +249,8 @@ TEST(pass_to_self)
 	int kq2;
 
 	ASSERT_EQ(0, owner_setup(&o));
-	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
-	kq2 = own_recv_fd(o.sv[1], KQ_WAIT_MS);
+	ASSERT_EQ(0, kq_send_fd(o.sv[0], o.kq));
+	kq2 = kq_recv_fd(o.sv[1], KQ_WAIT_MS);
 	ASSERT_LE(0, kq2);
 	ASSERT_NE(o.kq, kq2);
 	/* The knotes added through the first descriptor, seen via the second. */
@@ -276,8 +276,8 @@ TEST(pass_to_self)
 static void recv_send_back(struct owner *o, int rfd)
 {
 	receiver_all_ebadf(rfd, o->pfd[0]);
-	CK(own_send_fd(o->sv[1], rfd) == 0);
-	CK(close(rfd) == 0);
+	KQ_CHILD_CHECK(kq_send_fd(o->sv[1], rfd) == 0);
+	KQ_CHILD_CHECK(close(rfd) == 0);
 }
 
 TEST(passed_back_to_owner)
@@ -289,10 +289,10 @@ TEST(passed_back_to_owner)
 	ASSERT_EQ(0, owner_setup(&o));
 	pid = spawn_receiver(&o, recv_send_back);
 	ASSERT_LE(0, pid);
-	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
-	back = own_recv_fd(o.sv[0], OWN_CHILD_MS);
+	ASSERT_EQ(0, kq_send_fd(o.sv[0], o.kq));
+	back = kq_recv_fd(o.sv[0], KQ_CHILD_MS);
 	ASSERT_LE(0, back);
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	CHECK_OWNER_KQ(&o, back);
 	CHECK_OWNER_KQ(&o, o.kq);
 	close(back);
@@ -312,32 +312,32 @@ static void recv_watch(struct owner *o, int rfd)
 	int own, ep, r;
 
 	own = kqueue();
-	CK(own >= 0);
+	KQ_CHILD_CHECK(own >= 0);
 	errno = 0;
-	r = own_change(own, rfd, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	r = kq_change(own, rfd, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	fprintf(stderr, "# receiver: EVFILT_READ on the passed kqueue = %d (%s)\n",
 		r, r ? strerror(errno) : "ok");
-	CK(r == 0 || own_bsd_errno(errno));
-	r = kevent(own, NULL, 0, evs, 4, &own_zero_ts);
-	CK(r >= 0);
+	KQ_CHILD_CHECK(r == 0 || kq_bsd_errno(errno));
+	r = kevent(own, NULL, 0, evs, 4, &kq_zero);
+	KQ_CHILD_CHECK(r >= 0);
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	CK(ep >= 0);
+	KQ_CHILD_CHECK(ep >= 0);
 	r = epoll_ctl(ep, EPOLL_CTL_ADD, rfd, &ee);
 	if (r == 0) {
 		r = epoll_wait(ep, eo, 2, 100);
-		CK(r >= 0);
+		KQ_CHILD_CHECK(r >= 0);
 	}
 	receiver_all_ebadf(rfd, o->pfd[0]);
 	/* The receiver's own kqueue works. */
-	CK(own_change(own, 9, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL) == 0);
-	r = kevent(own, NULL, 0, evs, 4, &own_zero_ts);
-	CK(r >= 1);
+	KQ_CHILD_CHECK(kq_change(own, 9, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL) == 0);
+	r = kevent(own, NULL, 0, evs, 4, &kq_zero);
+	KQ_CHILD_CHECK(r >= 1);
 	/* Closing the passed one while watched, then the rest. */
-	CK(close(rfd) == 0);
-	r = kevent(own, NULL, 0, evs, 4, &own_zero_ts);
-	CK(r >= 1);
-	CK(close(ep) == 0);
-	CK(close(own) == 0);
+	KQ_CHILD_CHECK(close(rfd) == 0);
+	r = kevent(own, NULL, 0, evs, 4, &kq_zero);
+	KQ_CHILD_CHECK(r >= 1);
+	KQ_CHILD_CHECK(close(ep) == 0);
+	KQ_CHILD_CHECK(close(own) == 0);
 }
 
 TEST(receiver_watches_passed_kqueue)
@@ -348,8 +348,8 @@ TEST(receiver_watches_passed_kqueue)
 	ASSERT_EQ(0, owner_setup(&o));
 	pid = spawn_receiver(&o, recv_watch);
 	ASSERT_LE(0, pid);
-	ASSERT_EQ(0, own_send_fd(o.sv[0], o.kq));
-	OWN_WAIT_CHILD(pid);
+	ASSERT_EQ(0, kq_send_fd(o.sv[0], o.kq));
+	KQ_WAIT_CHILD(pid);
 	CHECK_OWNER_KQ(&o, o.kq);
 	owner_close(&o);
 }
@@ -361,13 +361,13 @@ TEST(in_flight_kqueue_freed)
 	struct owner o;
 	int sv[2], kq2;
 
-	ASSERT_EQ(0, own_param_read("live_kqueues", &base));
+	ASSERT_EQ(0, kq_param_read("live_kqueues", &base));
 	ASSERT_EQ(0, owner_setup(&o));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	KQ_OPEN(kq2);
 	KQ_CHANGE_OK(kq2, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(0, own_send_fd(sv[0], kq2));
-	ASSERT_EQ(0, own_send_fd(sv[0], o.kq));
+	ASSERT_EQ(0, kq_send_fd(sv[0], kq2));
+	ASSERT_EQ(0, kq_send_fd(sv[0], o.kq));
 	ASSERT_EQ(0, close(kq2));
 	/* The owner's kqueue still works while a copy is in flight. */
 	CHECK_OWNER_KQ(&o, o.kq);
@@ -375,7 +375,7 @@ TEST(in_flight_kqueue_freed)
 	close(sv[1]);
 	CHECK_OWNER_KQ(&o, o.kq);
 	owner_close(&o);
-	now = own_param_wait("live_kqueues", base, 2000);
+	now = kq_param_wait("live_kqueues", base, 2000);
 	EXPECT_EQ(base, now);
 }
 
@@ -390,32 +390,32 @@ TEST(creator_exits_with_empty_table)
 	struct kevent ev;
 	pid_t pid;
 
-	ASSERT_EQ(0, own_param_read("live_knotes", &base));
+	ASSERT_EQ(0, kq_param_read("live_knotes", &base));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		int kq;
 
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		kq = kqueue();
-		CK(kq >= 0);
-		CK(own_change(kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL) == 0);
-		CK(own_change(kq, 2, EVFILT_TIMER, EV_ADD, NOTE_SECONDS, 60,
+		KQ_CHILD_CHECK(kq >= 0);
+		KQ_CHILD_CHECK(kq_change(kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL) == 0);
+		KQ_CHILD_CHECK(kq_change(kq, 2, EVFILT_TIMER, EV_ADD, NOTE_SECONDS, 60,
 			      NULL) == 0);
-		CK(own_change(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0,
+		KQ_CHILD_CHECK(kq_change(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0,
 			      NULL) == 0);
-		CK(own_send_fd(sv[1], kq) == 0);
+		KQ_CHILD_CHECK(kq_send_fd(sv[1], kq) == 0);
 		/* nothing left open, not even stdio */
 		syscall(SYS_close_range, 0, ~0U, 0);
 		_exit(0);
 	}
-	rfd = own_recv_fd(sv[0], OWN_CHILD_MS);
+	rfd = kq_recv_fd(sv[0], KQ_CHILD_MS);
 	ASSERT_LE(0, rfd);
-	ASSERT_EQ(0, own_wait_child(pid, &st, OWN_CHILD_MS));
+	ASSERT_EQ(0, kq_wait_child(pid, &st, KQ_CHILD_MS));
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* the creator's exit ended its knotes, though the kqueue lives on */
-	now = own_param_wait("live_knotes", base, 5000);
+	now = kq_param_wait("live_knotes", base, 5000);
 	EXPECT_EQ(base, now);
 	ASSERT_EQ(-1, kevent(rfd, NULL, 0, &ev, 1, &(struct timespec){0, 0}));
 	EXPECT_EQ(EBADF, errno);

@@ -4,7 +4,7 @@
  * LD_PRELOAD: preload/libkqueue_app is linked against a stand-in
  * libkqueue.so.0 that only fails; with the shim preloaded it works.
  */
-#include "kq_util.h"
+#include "kq_module.h"
 
 #include <limits.h>
 

@@ -16,8 +16,14 @@
 #include <sched.h>
 #include <sys/prctl.h>
 
-#include "kq_util.h"
-#include "kq_child.h"
+#include "kq_children.h"
+
+/* A plain fixture, for TEST_F_TIMEOUT on tests without state. */
+FIXTURE(slow) {
+	int unused;
+};
+FIXTURE_SETUP(slow) { (void)self; }
+FIXTURE_TEARDOWN(slow) { (void)self; }
 
 #define HELPER_FLAG	"--kq-proc-helper"
 
@@ -71,7 +77,7 @@ static int pipe_exec(int p[2])
 	ASSERT_TRUE((ev)->fflags & NOTE_EXIT);				\
 	EXPECT_EQ(EV_EOF | EV_ONESHOT,					\
 		  (ev)->flags & (EV_EOF | EV_ONESHOT));			\
-	ASSERT_EXITED((ev)->data, code);				\
+	KQ_ASSERT_EXITED((ev)->data, code);				\
 } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -109,7 +115,7 @@ TEST(add_and_delete)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -120,20 +126,20 @@ TEST(add_and_delete)
 		if (kevent(kq, NULL, 0, &ev, 1, &zero) != -1 ||
 		    errno != EBADF)
 			_exit(1);
-		gate_wait(&go);
+		kq_gate_wait(&go);
 		_exit(2);
 	}
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_DELETE, 0, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(2, WEXITSTATUS(st)) TH_LOG("1: the kqueue was inherited");
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_ERR(kq, ENOENT, pid, EVFILT_PROC, EV_DELETE, 0, 0, NULL);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(kq);
 }
 
@@ -145,15 +151,15 @@ TEST(exit_without_note_exit_is_silent)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, 3);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 3);
 	ASSERT_LE(0, pid);
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_FORK | NOTE_EXEC, 0,
 		     NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	KQ_CHECK_NONE(kq);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(kq);
 }
 
@@ -168,13 +174,13 @@ TEST(exit_status_and_no_reap)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, 7);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 7);
 	ASSERT_LE(0, pid);
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0,
 		     (void *)0x77);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_EXIT(kq, &ev, pid, 7);
 	EXPECT_EQ(NOTE_EXIT, ev.fflags);
 	EXPECT_EQ((void *)0x77, ev.udata);
@@ -184,7 +190,7 @@ TEST(exit_status_and_no_reap)
 	/* Not reaped: the parent's waitpid() gets the same status. */
 	ASSERT_EQ(pid, waitpid(pid, &st, WNOHANG));
 	EXPECT_EQ((int)ev.data, st);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(kq);
 }
 
@@ -210,7 +216,7 @@ TEST(killed_status)
 	KQ_WAIT_ONE(kq, &ev, pid, EVFILT_PROC, KQ_WAIT_MS);
 	ASSERT_TRUE(ev.fflags & NOTE_EXIT);
 	EXPECT_TRUE(ev.flags & EV_EOF);
-	ASSERT_KILLED(ev.data, SIGKILL);
+	KQ_ASSERT_KILLED(ev.data, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ((int)ev.data, st);
 	close(p[0]);
@@ -230,12 +236,12 @@ TEST(zombie_fires_at_once)
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		_exit(42);
-	ASSERT_EQ(0, wait_zombie(pid));
+	ASSERT_EQ(0, kq_wait_zombie(pid));
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
 	KQ_NOW(kq, &ev, pid, EVFILT_PROC);
 	ASSERT_TRUE(ev.fflags & NOTE_EXIT);
 	EXPECT_TRUE(ev.flags & EV_EOF);
-	ASSERT_EXITED(ev.data, 42);
+	KQ_ASSERT_EXITED(ev.data, 42);
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(pid, waitpid(pid, &st, WNOHANG));
 	EXPECT_EQ((int)ev.data, st);
@@ -253,7 +259,7 @@ TEST(zombie_without_note_exit_esrch)
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		_exit(0);
-	ASSERT_EQ(0, wait_zombie(pid));
+	ASSERT_EQ(0, kq_wait_zombie(pid));
 	KQ_CHANGE_ERR(kq, ESRCH, pid, EVFILT_PROC, EV_ADD, NOTE_FORK, 0,
 		      NULL);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
@@ -270,16 +276,16 @@ TEST(two_kqueues_both_see_exit)
 
 	KQ_OPEN(kq1);
 	KQ_OPEN(kq2);
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, 9);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 9);
 	ASSERT_LE(0, pid);
 	KQ_CHANGE_OK(kq1, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
 	KQ_CHANGE_OK(kq2, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_EXIT(kq1, &ev, pid, 9);
 	WAIT_EXIT(kq2, &ev, pid, 9);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(kq1);
 	close(kq2);
 }
@@ -298,32 +304,32 @@ TEST(thread_exit_is_not_process_exit)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	ASSERT_EQ(0, gate_init(&done));
+	ASSERT_EQ(0, kq_gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&done));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		pthread_t th;
 
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(100);
 		if (pthread_create(&th, NULL, thread_return, NULL) ||
 		    pthread_join(th, NULL))
 			_exit(101);
-		if (gate_open(&done) || gate_wait(&go))
+		if (kq_gate_open(&done) || kq_gate_wait(&go))
 			_exit(102);
 		_exit(3);
 	}
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
-	ASSERT_EQ(0, gate_wait_ms(&done, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_EQ(0, kq_gate_wait_ms(&done, KQ_WAIT_MS));
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_EXIT(kq, &ev, pid, 3);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
-	gate_close(&done);
+	kq_gate_close(&go);
+	kq_gate_close(&done);
 	close(kq);
 }
 
@@ -339,7 +345,7 @@ TEST(non_child_exit)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	ASSERT_EQ(0, pipe2(info, O_CLOEXEC));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -348,25 +354,25 @@ TEST(non_child_exit)
 		int gst;
 
 		alarm(KQ_CHILD_ALARM);
-		g = spawn_gated(&go, 9);
-		if (g < 0 || pipe_put_int(info[1], g))
+		g = kq_spawn_gated(&go, 9);
+		if (g < 0 || kq_put_int(info[1], g))
 			_exit(100);
 		if (waitpid(g, &gst, 0) != g)
 			_exit(101);
 		/* Report the status we reaped through our exit code. */
 		_exit(WIFEXITED(gst) ? WEXITSTATUS(gst) : 102);
 	}
-	ASSERT_EQ(0, pipe_get_int_ms(info[0], &gpid, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_get_int_ms(info[0], &gpid, KQ_WAIT_MS));
 	ASSERT_NE(pid, gpid);
 	KQ_CHANGE_OK(kq, gpid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_EXIT(kq, &ev, gpid, 9);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_TRUE(WIFEXITED(st));
 	EXPECT_EQ(9, WEXITSTATUS(st)) TH_LOG("the grandchild's parent reaped %d",
 					     WEXITSTATUS(st));
 	KQ_CHECK_NONE(kq);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(info[0]);
 	close(info[1]);
 	close(kq);
@@ -480,7 +486,7 @@ static struct kq_gate leader_go;
 static void *exit_later(void *arg)
 {
 	(void)arg;
-	if (gate_wait(&leader_go))
+	if (kq_gate_wait(&leader_go))
 		_exit(100);
 	_exit(12);
 }
@@ -497,7 +503,7 @@ TEST(leader_exits_first)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&leader_go));
+	ASSERT_EQ(0, kq_gate_init(&leader_go));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -519,11 +525,11 @@ TEST(leader_exits_first)
 		usleep(10000);
 	}
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(0, gate_open(&leader_go));
+	ASSERT_EQ(0, kq_gate_open(&leader_go));
 	WAIT_EXIT(kq, &ev, pid, 12);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ((int)ev.data, st);
-	gate_close(&leader_go);
+	kq_gate_close(&leader_go);
 	close(kq);
 }
 
@@ -553,7 +559,7 @@ TEST(exec_from_thread_keeps_watch)
 	char c;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	ASSERT_EQ(0, pipe(stp));
 	ASSERT_EQ(0, pipe(gop));
 	pid = fork();
@@ -563,7 +569,7 @@ TEST(exec_from_thread_keeps_watch)
 		pthread_t th;
 
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(100);
 		if (pthread_create(&th, NULL, exec_from_thread, &a))
 			_exit(101);
@@ -572,8 +578,8 @@ TEST(exec_from_thread_keeps_watch)
 	}
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXEC | NOTE_EXIT, 0,
 		     NULL);
-	ASSERT_EQ(0, gate_open(&go));
-	ASSERT_TRUE(wait_poll(stp[0], POLLIN, KQ_WAIT_MS) & POLLIN);
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_TRUE(kq_wait_poll(stp[0], POLLIN, KQ_WAIT_MS) & POLLIN);
 	ASSERT_EQ(1, read(stp[0], &c, 1));
 	ASSERT_EQ('E', c);
 	KQ_WAIT_ONE(kq, &ev, pid, EVFILT_PROC, KQ_WAIT_MS);
@@ -583,7 +589,7 @@ TEST(exec_from_thread_keeps_watch)
 	WAIT_EXIT(kq, &ev, pid, 14);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ((int)ev.data, st);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(stp[0]);
 	close(stp[1]);
 	close(gop[0]);
@@ -601,16 +607,16 @@ TEST(autoreaped_child_exit)
 
 	KQ_OPEN(kq);
 	ASSERT_NE(SIG_ERR, signal(SIGCHLD, SIG_IGN));
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, 13);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 13);
 	ASSERT_LE(0, pid);
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_EXIT(kq, &ev, pid, 13);
 	ASSERT_EQ(-1, waitpid(pid, &st, 0));
 	ASSERT_EQ(ECHILD, errno);
 	KQ_CHECK_NONE(kq);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(kq);
 }
 
@@ -621,25 +627,25 @@ TEST(close_kqueue_while_watching)
 	int kq, st, i;
 	pid_t pid;
 
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	for (i = 0; i < 20; i++) {
 		KQ_OPEN(kq);
-		pid = spawn_gated(&go, 0);
+		pid = kq_spawn_gated(&go, 0);
 		ASSERT_LE(0, pid);
 		KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD,
 			     NOTE_EXIT | NOTE_FORK | NOTE_TRACK, 0, NULL);
 		if (i & 1) {
 			ASSERT_EQ(0, close(kq));
-			ASSERT_EQ(0, gate_open(&go));
+			ASSERT_EQ(0, kq_gate_open(&go));
 			ASSERT_EQ(pid, waitpid(pid, &st, 0));
 		} else {
-			ASSERT_EQ(0, gate_open(&go));
-			ASSERT_EQ(0, wait_zombie(pid));
+			ASSERT_EQ(0, kq_gate_open(&go));
+			ASSERT_EQ(0, kq_wait_zombie(pid));
 			ASSERT_EQ(0, close(kq));
 			ASSERT_EQ(pid, waitpid(pid, &st, 0));
 		}
 	}
-	gate_close(&go);
+	kq_gate_close(&go);
 }
 
 /* ------------------------------------------------------------------ */
@@ -657,8 +663,8 @@ TEST(note_fork)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	ASSERT_EQ(0, gate_init(&done));
+	ASSERT_EQ(0, kq_gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&done));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -666,7 +672,7 @@ TEST(note_fork)
 		pid_t g;
 
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(100);
 		for (i = 0; i < 2; i++) {
 			g = fork();
@@ -675,26 +681,26 @@ TEST(note_fork)
 			if (g < 0 || waitpid(g, &gst, 0) != g)
 				_exit(101);
 		}
-		if (gate_open(&done) || gate_wait(&go))
+		if (kq_gate_open(&done) || kq_gate_wait(&go))
 			_exit(102);
 		_exit(4);
 	}
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_FORK | NOTE_EXIT, 0,
 		     NULL);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(0, gate_open(&go));
-	ASSERT_EQ(0, gate_wait_ms(&done, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_EQ(0, kq_gate_wait_ms(&done, KQ_WAIT_MS));
 	KQ_WAIT_ONE(kq, &ev, pid, EVFILT_PROC, KQ_WAIT_MS);
 	EXPECT_EQ(NOTE_FORK, ev.fflags);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
 	/* Implied EV_CLEAR. */
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_EXIT(kq, &ev, pid, 4);
 	EXPECT_EQ(0, ev.fflags & NOTE_FORK);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
-	gate_close(&done);
+	kq_gate_close(&go);
+	kq_gate_close(&done);
 	close(kq);
 }
 
@@ -708,21 +714,21 @@ TEST(note_exec)
 	char c;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	ASSERT_EQ(0, pipe_exec(stp));
 	ASSERT_EQ(0, pipe_exec(gop));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(100);
 		exec_helper(stp[1], gop[0], 6);
 	}
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD, NOTE_EXEC | NOTE_EXIT, 0,
 		     NULL);
-	ASSERT_EQ(0, gate_open(&go));
-	ASSERT_TRUE(wait_poll(stp[0], POLLIN, KQ_WAIT_MS) & POLLIN);
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_TRUE(kq_wait_poll(stp[0], POLLIN, KQ_WAIT_MS) & POLLIN);
 	ASSERT_EQ(1, read(stp[0], &c, 1));
 	ASSERT_EQ('E', c);
 	KQ_WAIT_ONE(kq, &ev, pid, EVFILT_PROC, KQ_WAIT_MS);
@@ -732,7 +738,7 @@ TEST(note_exec)
 	ASSERT_EQ(1, write(gop[1], "g", 1));
 	WAIT_EXIT(kq, &ev, pid, 6);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(stp[0]);
 	close(stp[1]);
 	close(gop[0]);
@@ -754,7 +760,7 @@ TEST(proc1_fork_exec_exit)
 	char c;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	ASSERT_EQ(0, pipe_exec(stp));
 	ASSERT_EQ(0, pipe_exec(gop));
 	pid = fork();
@@ -764,7 +770,7 @@ TEST(proc1_fork_exec_exit)
 		int gst;
 
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(100);
 		g = fork();
 		if (g == 0)
@@ -775,8 +781,8 @@ TEST(proc1_fork_exec_exit)
 	}
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD,
 		     NOTE_EXIT | NOTE_FORK | NOTE_EXEC, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
-	ASSERT_TRUE(wait_poll(stp[0], POLLIN, KQ_WAIT_MS) & POLLIN);
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_TRUE(kq_wait_poll(stp[0], POLLIN, KQ_WAIT_MS) & POLLIN);
 	ASSERT_EQ(1, read(stp[0], &c, 1));
 	KQ_WAIT_ONE(kq, &ev, pid, EVFILT_PROC, KQ_WAIT_MS);
 	EXPECT_EQ(NOTE_FORK | NOTE_EXEC, ev.fflags);
@@ -785,7 +791,7 @@ TEST(proc1_fork_exec_exit)
 	WAIT_EXIT(kq, &ev, pid, 11);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ((int)ev.data, st);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(stp[0]);
 	close(stp[1]);
 	close(gop[0]);
@@ -802,8 +808,8 @@ TEST(disable_keeps_notes)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	ASSERT_EQ(0, gate_init(&done));
+	ASSERT_EQ(0, kq_gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&done));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -811,14 +817,14 @@ TEST(disable_keeps_notes)
 		int gst;
 
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(100);
 		g = fork();
 		if (g == 0)
 			_exit(0);
 		if (g < 0 || waitpid(g, &gst, 0) != g)
 			_exit(101);
-		if (gate_open(&done) || gate_wait(&go))
+		if (kq_gate_open(&done) || kq_gate_wait(&go))
 			_exit(102);
 		_exit(0);
 	}
@@ -827,18 +833,18 @@ TEST(disable_keeps_notes)
 	/* The fflags of a modification replace the mask (FreeBSD). */
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_DISABLE, NOTE_FORK | NOTE_EXIT,
 		     0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
-	ASSERT_EQ(0, gate_wait_ms(&done, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_EQ(0, kq_gate_wait_ms(&done, KQ_WAIT_MS));
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ENABLE, NOTE_FORK | NOTE_EXIT,
 		     0, NULL);
 	KQ_WAIT_ONE(kq, &ev, pid, EVFILT_PROC, KQ_WAIT_MS);
 	EXPECT_EQ(NOTE_FORK, ev.fflags);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_EXIT(kq, &ev, pid, 0);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
-	gate_close(&done);
+	kq_gate_close(&go);
+	kq_gate_close(&done);
 	close(kq);
 }
 
@@ -864,8 +870,8 @@ static void proc_track(struct __test_metadata *_metadata, int hold)
 	char b[160];
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	ASSERT_EQ(0, gate_init(&ghold));
+	ASSERT_EQ(0, kq_gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&ghold));
 	ASSERT_EQ(0, pipe2(info, O_CLOEXEC));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -874,15 +880,15 @@ static void proc_track(struct __test_metadata *_metadata, int hold)
 		int gst;
 
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(100);
 		g = fork();
 		if (g == 0) {
-			if (hold && gate_wait(&ghold))
+			if (hold && kq_gate_wait(&ghold))
 				_exit(100);
 			_exit(1);
 		}
-		if (g < 0 || pipe_put_int(info[1], g))
+		if (g < 0 || kq_put_int(info[1], g))
 			_exit(101);
 		if (hold && (waitpid(g, &gst, 0) != g))
 			_exit(102);
@@ -890,8 +896,8 @@ static void proc_track(struct __test_metadata *_metadata, int hold)
 	}
 	KQ_CHANGE_OK(kq, pid, EVFILT_PROC, EV_ADD | EV_ENABLE,
 		     NOTE_TRACK | NOTE_EXEC | NOTE_EXIT | NOTE_FORK, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
-	ASSERT_EQ(0, pipe_get_int_ms(info[0], &reported, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_EQ(0, kq_get_int_ms(info[0], &reported, KQ_WAIT_MS));
 
 	deadline = kq_now_ms() + 2 * KQ_WAIT_MS;
 	while (!(child_fork && child_exit && g_child && g_exit)) {
@@ -906,7 +912,7 @@ static void proc_track(struct __test_metadata *_metadata, int hold)
 			struct kevent *e = &evs[i];
 			int handled = 0;
 
-			TH_LOG("event %s", kev_str(e, b, sizeof(b)));
+			TH_LOG("event %s", kq_kev_str(e, b, sizeof(b)));
 			ASSERT_EQ(EVFILT_PROC, e->filter);
 			ASSERT_EQ(0, e->fflags & NOTE_TRACKERR);
 			ASSERT_FALSE((e->fflags & NOTE_CHILD) &&
@@ -920,15 +926,15 @@ static void proc_track(struct __test_metadata *_metadata, int hold)
 				g_child++;
 				handled++;
 				if (hold)
-					ASSERT_EQ(0, gate_open(&ghold));
+					ASSERT_EQ(0, kq_gate_open(&ghold));
 			}
 			if (e->fflags & NOTE_EXIT) {
 				if (e->ident == (uintptr_t)pid && !child_exit) {
-					ASSERT_EXITED(e->data, 0);
+					KQ_ASSERT_EXITED(e->data, 0);
 					child_exit++;
 				} else if (e->ident == (uintptr_t)gpid &&
 					   !g_exit) {
-					ASSERT_EXITED(e->data, 1);
+					KQ_ASSERT_EXITED(e->data, 1);
 					g_exit++;
 				} else {
 					ASSERT_TRUE(0) TH_LOG("spurious NOTE_EXIT");
@@ -950,8 +956,8 @@ static void proc_track(struct __test_metadata *_metadata, int hold)
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		TH_LOG("child status 0x%x", st);
 	KQ_CHECK_NONE(kq);
-	gate_close(&go);
-	gate_close(&ghold);
+	kq_gate_close(&go);
+	kq_gate_close(&ghold);
 	close(info[0]);
 	close(info[1]);
 	close(kq);
@@ -1004,8 +1010,8 @@ TEST(track_child_inherits_fflags)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	ASSERT_EQ(0, gate_init(&done));
+	ASSERT_EQ(0, kq_gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&done));
 	KQ_CHANGE_OK(kq, getpid(), EVFILT_PROC, EV_ADD, NOTE_TRACK | NOTE_FORK,
 		     0, NULL);
 	pid = fork();
@@ -1015,26 +1021,26 @@ TEST(track_child_inherits_fflags)
 		int gst;
 
 		alarm(KQ_CHILD_ALARM);
-		if (gate_wait(&go))
+		if (kq_gate_wait(&go))
 			_exit(100);
 		g = fork();
 		if (g == 0)
 			_exit(0);
 		if (g < 0 || waitpid(g, &gst, 0) != g)
 			_exit(101);
-		if (gate_open(&done) || gate_wait(&go))
+		if (kq_gate_open(&done) || kq_gate_wait(&go))
 			_exit(102);
 		_exit(0);
 	}
-	ASSERT_EQ(0, gate_open(&go));
-	ASSERT_EQ(0, gate_wait_ms(&done, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_EQ(0, kq_gate_wait_ms(&done, KQ_WAIT_MS));
 	/* self FORK, child CHILD (+FORK, maybe merged), child FORK, gchild CHILD */
 	r = kq_collect(kq, evs, 8, 0);
 	ASSERT_LE(0, r);
 	for (i = 0; i < r; i++) {
 		char b[160];
 
-		TH_LOG("event %s", kev_str(&evs[i], b, sizeof(b)));
+		TH_LOG("event %s", kq_kev_str(&evs[i], b, sizeof(b)));
 		if (evs[i].ident == (uintptr_t)pid) {
 			if (evs[i].fflags & NOTE_CHILD)
 				saw_child++;
@@ -1047,10 +1053,10 @@ TEST(track_child_inherits_fflags)
 	EXPECT_EQ(1, saw_child);
 	EXPECT_EQ(1, saw_cfork);
 	EXPECT_EQ(1, n);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
-	gate_close(&done);
+	kq_gate_close(&go);
+	kq_gate_close(&done);
 	close(kq);
 }
 
@@ -1115,7 +1121,7 @@ TEST(track_across_pid_namespace)
 	for (i = 0; i < r; i++) {
 		char b[160];
 
-		TH_LOG("event %s", kev_str(&evs[i], b, sizeof(b)));
+		TH_LOG("event %s", kq_kev_str(&evs[i], b, sizeof(b)));
 		if (evs[i].fflags & NOTE_CHILD) {
 			/* pid's parent is us; the grandchild's is pid. */
 			if (evs[i].ident == (uintptr_t)pid) {
@@ -1129,7 +1135,7 @@ TEST(track_across_pid_namespace)
 			if (evs[i].ident == (uintptr_t)pid) {
 				EXPECT_EQ(st, (int)evs[i].data);
 			} else {
-				ASSERT_EXITED(evs[i].data, 0);
+				KQ_ASSERT_EXITED(evs[i].data, 0);
 			}
 			cexit++;
 		}
@@ -1205,10 +1211,10 @@ TEST_F_TIMEOUT(slow, proc4_track_110, 120)
 
 			ASSERT_EQ(EVFILT_PROC, e->filter);
 			ASSERT_EQ(0, e->fflags & NOTE_TRACKERR)
-				TH_LOG("%s", kev_str(e, b, sizeof(b)));
+				TH_LOG("%s", kq_kev_str(e, b, sizeof(b)));
 			ASSERT_FALSE((e->fflags & NOTE_CHILD) &&
 				     (e->fflags & NOTE_EXIT))
-				TH_LOG("%s", kev_str(e, b, sizeof(b)));
+				TH_LOG("%s", kq_kev_str(e, b, sizeof(b)));
 			if (e->fflags & NOTE_CHILD) {
 				ASSERT_LT(tracks, P4_TOTAL);
 				ASSERT_NE((uintptr_t)me, e->ident);
@@ -1220,7 +1226,7 @@ TEST_F_TIMEOUT(slow, proc4_track_110, 120)
 					if (e->data == children[j])
 						break;
 				ASSERT_TRUE(e->data == me || j < P4_CHILDREN)
-					TH_LOG("%s", kev_str(e, b, sizeof(b)));
+					TH_LOG("%s", kq_kev_str(e, b, sizeof(b)));
 			}
 			if (e->fflags & NOTE_EXIT) {
 				int s = (int)e->data;
@@ -1228,7 +1234,7 @@ TEST_F_TIMEOUT(slow, proc4_track_110, 120)
 				ASSERT_TRUE(e->flags & EV_EOF);
 				ASSERT_NE((uintptr_t)me, e->ident);
 				ASSERT_TRUE(WIFEXITED(s))
-					TH_LOG("%s", kev_str(e, b, sizeof(b)));
+					TH_LOG("%s", kq_kev_str(e, b, sizeof(b)));
 				for (j = 0; j < cexits + gexits; j++)
 					ASSERT_NE((pid_t)e->ident, exited[j]);
 				exited[cexits + gexits] = e->ident;
@@ -1254,7 +1260,7 @@ TEST_F_TIMEOUT(slow, proc4_track_110, 120)
 		for (i = 0; i < r; i++)
 			ASSERT_EQ(0, evs[i].fflags & ~NOTE_FORK)
 				TH_LOG("left over %s",
-				       kev_str(&evs[i], b, sizeof(b)));
+				       kq_kev_str(&evs[i], b, sizeof(b)));
 	ASSERT_EQ(0, r);
 	close(kq);
 }

@@ -7,8 +7,7 @@
  * every descriptor knote, closing the pidfd removes it.
  */
 #define _GNU_SOURCE
-#include "kq_util.h"
-#include "kq_child.h"
+#include "kq_children.h"
 
 /* Open a pidfd for pid; the test is skipped on a kernel without them. */
 #define PIDFD_OPEN(fd, pid) do {					\
@@ -32,22 +31,22 @@ TEST(exit_status)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, 5);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 5);
 	ASSERT_LE(0, pid);
 	PIDFD_OPEN(pfd, pid);
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0,
 		     (void *)0x5d);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_PD_EXIT(kq, &ev, pfd);
 	EXPECT_EQ(NOTE_EXIT, ev.fflags);
 	EXPECT_EQ((void *)0x5d, ev.udata);
-	ASSERT_EXITED(ev.data, 5);
+	KQ_ASSERT_EXITED(ev.data, 5);
 	/* Never reaps: the status is still the parent's. */
 	ASSERT_EQ(pid, waitpid(pid, &st, WNOHANG));
 	EXPECT_EQ((int)ev.data, st);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(pfd);
 	close(kq);
 }
@@ -60,27 +59,27 @@ TEST(killed_status)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, -SIGTERM);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, -SIGTERM);
 	ASSERT_LE(0, pid);
 	PIDFD_OPEN(pfd, pid);
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_PD_EXIT(kq, &ev, pfd);
-	ASSERT_KILLED(ev.data, SIGTERM);
+	KQ_ASSERT_KILLED(ev.data, SIGTERM);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ((int)ev.data, st);
 	/* SIGKILL through the pidfd itself. */
-	pid = spawn_gated(&go, 0);
+	pid = kq_spawn_gated(&go, 0);
 	ASSERT_LE(0, pid);
 	close(pfd);
 	PIDFD_OPEN(pfd, pid);
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
 	ASSERT_EQ(0, syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0));
 	WAIT_PD_EXIT(kq, &ev, pfd);
-	ASSERT_KILLED(ev.data, SIGKILL);
+	KQ_ASSERT_KILLED(ev.data, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(pfd);
 	close(kq);
 }
@@ -98,11 +97,11 @@ TEST(zombie_fires_at_once)
 	if (pid == 0)
 		_exit(17);
 	PIDFD_OPEN(pfd, pid);
-	ASSERT_EQ(0, wait_zombie(pid));
+	ASSERT_EQ(0, kq_wait_zombie(pid));
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
 	KQ_NOW(kq, &ev, pfd, EVFILT_PROCDESC);
 	ASSERT_TRUE(ev.fflags & NOTE_EXIT);
-	ASSERT_EXITED(ev.data, 17);
+	KQ_ASSERT_EXITED(ev.data, 17);
 	ASSERT_EQ(pid, waitpid(pid, &st, WNOHANG));
 	close(pfd);
 	close(kq);
@@ -117,7 +116,7 @@ TEST(non_child)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	ASSERT_EQ(0, pipe2(info, O_CLOEXEC));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -126,22 +125,22 @@ TEST(non_child)
 		int gst;
 
 		alarm(KQ_CHILD_ALARM);
-		g = spawn_gated(&go, 23);
-		if (g < 0 || pipe_put_int(info[1], g))
+		g = kq_spawn_gated(&go, 23);
+		if (g < 0 || kq_put_int(info[1], g))
 			_exit(100);
 		if (waitpid(g, &gst, 0) != g)
 			_exit(101);
 		_exit(WIFEXITED(gst) ? WEXITSTATUS(gst) : 102);
 	}
-	ASSERT_EQ(0, pipe_get_int_ms(info[0], &gpid, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_get_int_ms(info[0], &gpid, KQ_WAIT_MS));
 	PIDFD_OPEN(pfd, gpid);
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	WAIT_PD_EXIT(kq, &ev, pfd);
-	ASSERT_EXITED(ev.data, 23);
+	KQ_ASSERT_EXITED(ev.data, 23);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 23);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(info[0]);
 	close(info[1]);
 	close(pfd);
@@ -158,28 +157,28 @@ TEST(two_pidfds)
 
 	KQ_OPEN(kq1);
 	KQ_OPEN(kq2);
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, 2);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 2);
 	ASSERT_LE(0, pid);
 	PIDFD_OPEN(p1, pid);
 	PIDFD_OPEN(p2, pid);
 	KQ_CHANGE_OK(kq1, p1, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
 	KQ_CHANGE_OK(kq1, p2, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
 	KQ_CHANGE_OK(kq2, p1, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	{
 		struct kevent evs[4];
 		int r = kq_collect(kq1, evs, 2, KQ_WAIT_MS);
 
 		ASSERT_EQ(2, r);
 		ASSERT_NE(evs[0].ident, evs[1].ident);
-		ASSERT_EXITED(evs[0].data, 2);
-		ASSERT_EXITED(evs[1].data, 2);
+		KQ_ASSERT_EXITED(evs[0].data, 2);
+		KQ_ASSERT_EXITED(evs[1].data, 2);
 	}
 	WAIT_PD_EXIT(kq2, &ev, p1);
-	ASSERT_EXITED(ev.data, 2);
+	KQ_ASSERT_EXITED(ev.data, 2);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(p1);
 	close(p2);
 	close(kq1);
@@ -193,18 +192,18 @@ TEST(delete_then_exit_is_silent)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, 0);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 0);
 	ASSERT_LE(0, pid);
 	PIDFD_OPEN(pfd, pid);
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_DELETE, 0, 0, NULL);
 	KQ_CHANGE_ERR(kq, ENOENT, pfd, EVFILT_PROCDESC, EV_DELETE, 0, 0,
 		      NULL);
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	KQ_CHECK_NONE(kq);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(pfd);
 	close(kq);
 }
@@ -217,17 +216,17 @@ TEST(close_pidfd_removes_knote)
 	pid_t pid;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, gate_init(&go));
-	pid = spawn_gated(&go, 0);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 0);
 	ASSERT_LE(0, pid);
 	PIDFD_OPEN(pfd, pid);
 	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
 	ASSERT_EQ(0, close(pfd));
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_ERR(kq, EBADF, pfd, EVFILT_PROCDESC, EV_DELETE, 0, 0, NULL);
-	gate_close(&go);
+	kq_gate_close(&go);
 	close(kq);
 }
 

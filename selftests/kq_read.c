@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "kq_util.h"
+#include "kq_children.h"
 
 /* ------------------------------------------------------------------ */
 /* Data and EOF per descriptor type.                                   */
@@ -24,14 +24,14 @@ TEST(pipe_data_is_bytes_buffered)
 	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
 	KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(10, fill_bytes(p[1], 10));
+	ASSERT_EQ(10, kq_fill_bytes(p[1], 10));
 	KQ_GET_KEV(kq, &ev, p[0], EVFILT_READ);
 	EXPECT_EQ(10, ev.data);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
-	ASSERT_EQ(1000, fill_bytes(p[1], 1000));
+	ASSERT_EQ(1000, kq_fill_bytes(p[1], 1000));
 	KQ_GET_KEV(kq, &ev, p[0], EVFILT_READ);
 	EXPECT_EQ(1010, ev.data);
-	ASSERT_EQ(1010, drain_fd(p[0]));
+	ASSERT_EQ(1010, kq_drain_fd(p[0]));
 	KQ_CHECK_NONE(kq);
 }
 
@@ -43,13 +43,13 @@ TEST(pipe_eof_when_writer_closes)
 	KQ_OPEN(kq);
 	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
 	KQ_CHANGE_OK(kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(3, fill_bytes(p[1], 3));
+	ASSERT_EQ(3, kq_fill_bytes(p[1], 3));
 	ASSERT_EQ(0, close(p[1]));
 	KQ_GET_KEV(kq, &ev, p[0], EVFILT_READ);
 	EXPECT_TRUE(ev.flags & EV_EOF);
 	EXPECT_EQ(3, ev.data);
 	/* EOF stays reported after the data is read. */
-	ASSERT_EQ(3, drain_fd(p[0]));
+	ASSERT_EQ(3, kq_drain_fd(p[0]));
 	KQ_GET_KEV(kq, &ev, p[0], EVFILT_READ);
 	EXPECT_TRUE(ev.flags & EV_EOF);
 	EXPECT_EQ(0, ev.data);
@@ -88,7 +88,7 @@ TEST(pipe_write_end_eof_when_reader_closes)
 	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
 	KQ_CHANGE_OK(kq, p[1], EVFILT_READ, EV_ADD, 0, 0, (void *)0x77);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(5, fill_bytes(p[1], 5));
+	ASSERT_EQ(5, kq_fill_bytes(p[1], 5));
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(0, close(p[0]));
 	KQ_GET_KEV(kq, &ev, p[1], EVFILT_READ);
@@ -157,7 +157,7 @@ TEST_F(tmpdir, fifo_eof_only_after_a_writer_came_and_went)
 	w = open(self->path, O_WRONLY | O_NONBLOCK);
 	ASSERT_LE(0, w);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(4, fill_bytes(w, 4));
+	ASSERT_EQ(4, kq_fill_bytes(w, 4));
 	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
 	EXPECT_EQ(4, ev.data);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
@@ -179,7 +179,7 @@ TEST_F(tmpdir, fifo_write_only_read_filter_never_fires)
 	w = open(self->path, O_WRONLY | O_NONBLOCK);
 	ASSERT_LE(0, w);
 	KQ_CHANGE_OK(kq, w, EVFILT_READ, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(3, fill_bytes(w, 3));
+	ASSERT_EQ(3, kq_fill_bytes(w, 3));
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(0, close(r));
 	KQ_CHECK_NONE(kq);
@@ -205,7 +205,7 @@ TEST_F(tmpdir, fifo_read_write_hears_both_queues)
 	KQ_CHANGE_OK(kq, rw, EVFILT_WRITE, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	KQ_GET_KEV(kq, &ev, rw, EVFILT_WRITE);
 	KQ_CHECK_NONE(kq);
-	ASSERT_LT(0, fill_until_full(rw));
+	ASSERT_LT(0, kq_fill_until_full(rw));
 	KQ_GET_KEV(kq, &ev, rw, EVFILT_READ);
 	KQ_CHECK_NONE(kq);
 	/* room again: only the writers' queue is woken */
@@ -225,7 +225,7 @@ TEST_F(tmpdir, regular_file_data_is_size_minus_offset)
 	KQ_OPEN(kq);
 	w = open(self->path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	ASSERT_LE(0, w);
-	ASSERT_EQ(100, fill_bytes(w, 100));
+	ASSERT_EQ(100, kq_fill_bytes(w, 100));
 	r = open(self->path, O_RDONLY);
 	ASSERT_LE(0, r);
 	KQ_CHANGE_OK(kq, r, EVFILT_READ, EV_ADD, 0, 0, (void *)1);
@@ -252,7 +252,7 @@ TEST_F(tmpdir, regular_file_at_end_fires_again_on_append)
 	KQ_OPEN(kq);
 	w = open(self->path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	ASSERT_LE(0, w);
-	ASSERT_EQ(100, fill_bytes(w, 100));
+	ASSERT_EQ(100, kq_fill_bytes(w, 100));
 	r = open(self->path, O_RDONLY);
 	ASSERT_LE(0, r);
 	KQ_CHANGE_OK(kq, r, EVFILT_READ, EV_ADD, 0, 0, NULL);
@@ -266,7 +266,7 @@ TEST_F(tmpdir, regular_file_at_end_fires_again_on_append)
 	}
 	KQ_CHECK_NONE(kq);
 	/* Appending makes it readable again (FreeBSD: the write activates). */
-	ASSERT_EQ(10, fill_bytes(w, 10));
+	ASSERT_EQ(10, kq_fill_bytes(w, 10));
 	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
 	EXPECT_EQ(10, ev.data);
 }
@@ -284,7 +284,7 @@ TEST_F(tmpdir, regular_file_registered_at_end_fires_on_append)
 	KQ_CHANGE_OK(kq, r, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	/* Empty file at offset 0. */
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(7, fill_bytes(w, 7));
+	ASSERT_EQ(7, kq_fill_bytes(w, 7));
 	KQ_GET_KEV(kq, &ev, r, EVFILT_READ);
 	EXPECT_EQ(7, ev.data);
 }
@@ -296,18 +296,18 @@ TEST(tcp_data_is_bytes_readable)
 	char buf[256];
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	KQ_CHANGE_OK(kq, sv[1], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(100, fill_bytes(sv[0], 100));
+	ASSERT_EQ(100, kq_fill_bytes(sv[0], 100));
 	KQ_WAIT_DATA(kq, &ev, sv[1], EVFILT_READ, 100);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
-	ASSERT_EQ(50, fill_bytes(sv[0], 50));
+	ASSERT_EQ(50, kq_fill_bytes(sv[0], 50));
 	KQ_WAIT_DATA(kq, &ev, sv[1], EVFILT_READ, 150);
 	ASSERT_EQ(30, read(sv[1], buf, 30));
 	KQ_GET_KEV(kq, &ev, sv[1], EVFILT_READ);
 	EXPECT_EQ(120, ev.data);
-	ASSERT_EQ(120, drain_fd(sv[1]));
+	ASSERT_EQ(120, kq_drain_fd(sv[1]));
 	KQ_CHECK_NONE(kq);
 }
 
@@ -317,15 +317,15 @@ TEST(tcp_eof_on_peer_shutdown_with_data_pending)
 	int kq, sv[2];
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	KQ_CHANGE_OK(kq, sv[1], EVFILT_READ, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(7, fill_bytes(sv[0], 7));
+	ASSERT_EQ(7, kq_fill_bytes(sv[0], 7));
 	ASSERT_EQ(0, shutdown(sv[0], SHUT_WR));
 	KQ_WAIT_EOF(kq, &ev, sv[1], EVFILT_READ);
 	EXPECT_EQ(7, ev.data);
 	EXPECT_EQ(0u, ev.fflags);
 	/* EOF stays reported once the data is read. */
-	ASSERT_EQ(7, drain_fd(sv[1]));
+	ASSERT_EQ(7, kq_drain_fd(sv[1]));
 	KQ_GET_KEV(kq, &ev, sv[1], EVFILT_READ);
 	EXPECT_TRUE(ev.flags & EV_EOF);
 	EXPECT_EQ(0, ev.data);
@@ -338,10 +338,10 @@ TEST(tcp_rst_gives_eof_with_econnreset)
 	char c;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	KQ_CHANGE_OK(kq, sv[1], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(0, close_rst(sv[0]));
+	ASSERT_EQ(0, kq_close_rst(sv[0]));
 	KQ_WAIT_EOF(kq, &ev, sv[1], EVFILT_READ);
 	EXPECT_EQ((unsigned int)ECONNRESET, ev.fflags);
 	/* Reporting the error does not consume it. */
@@ -384,7 +384,7 @@ TEST(udp_data_is_total_bytes)
 	int kq, r, s;
 
 	KQ_OPEN(kq);
-	r = udp_bound(&port);
+	r = kq_udp_bound(&port);
 	ASSERT_LE(0, r);
 	ASSERT_EQ(0, kq_set_nonblock(r));
 	s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -413,7 +413,7 @@ TEST(unix_stream_data_and_eof)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
 	KQ_CHANGE_OK(kq, sv[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(12, fill_bytes(sv[1], 12));
+	ASSERT_EQ(12, kq_fill_bytes(sv[1], 12));
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_READ);
 	EXPECT_EQ(12, ev.data);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
@@ -452,13 +452,13 @@ TEST(tcp_listen_data_is_backlog)
 	int kq, l, c[3], a, i;
 
 	KQ_OPEN(kq);
-	l = tcp_listener(8, &port);
+	l = kq_tcp_listener(8, &port);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, kq_set_nonblock(l));
 	KQ_CHANGE_OK(kq, l, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
 	for (i = 0; i < 3; i++) {
-		c[i] = tcp_connect(port);
+		c[i] = kq_tcp_connect(port);
 		ASSERT_LE(0, c[i]);
 	}
 	KQ_WAIT_DATA(kq, &ev, l, EVFILT_READ, 3);
@@ -532,18 +532,18 @@ TEST(pty_data_and_slave_close_eof)
 	KQ_CHECK_NONE(kq);
 	/* slave -> master; the tty layer delivers asynchronously. */
 	ASSERT_EQ(5, write(s, "hello", 5));
-	WAIT_FIONREAD(m, 5);
+	KQ_WAIT_FIONREAD(m, 5);
 	KQ_GET_KEV(kq, &ev, m, EVFILT_READ);
 	EXPECT_EQ(5, ev.data);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
-	ASSERT_EQ(5, drain_fd(m));
+	ASSERT_EQ(5, kq_drain_fd(m));
 	KQ_CHECK_NONE(kq);
 	/* master -> slave */
 	ASSERT_EQ(3, write(m, "abc", 3));
-	WAIT_FIONREAD(s, 3);
+	KQ_WAIT_FIONREAD(s, 3);
 	KQ_GET_KEV(kq, &ev, s, EVFILT_READ);
 	EXPECT_EQ(3, ev.data);
-	ASSERT_EQ(3, drain_fd(s));
+	ASSERT_EQ(3, kq_drain_fd(s));
 	KQ_CHECK_NONE(kq);
 	/* NetBSD: closing the slave gives EV_EOF on the master. */
 	ASSERT_EQ(0, close(s));
@@ -563,19 +563,19 @@ TEST(kqueue_fd_data_is_pending_count)
 	KQ_CHANGE_OK(inner, q[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(outer, inner, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(outer);
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	KQ_GET_KEV(outer, &ev, inner, EVFILT_READ);
 	EXPECT_EQ(1, ev.data);
-	ASSERT_EQ(1, fill_bytes(q[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(q[1], 1));
 	KQ_GET_KEV(outer, &ev, inner, EVFILT_READ);
 	EXPECT_EQ(2, ev.data);
 	/* Drain one source; a scan of the inner queue drops its knote. */
-	ASSERT_EQ(1, drain_fd(p[0]));
+	ASSERT_EQ(1, kq_drain_fd(p[0]));
 	ASSERT_EQ(1, kq_poll(inner, evs, 4, 0));
 	EXPECT_EQ((uintptr_t)q[0], evs[0].ident);
 	KQ_GET_KEV(outer, &ev, inner, EVFILT_READ);
 	EXPECT_EQ(1, ev.data);
-	ASSERT_EQ(1, drain_fd(q[0]));
+	ASSERT_EQ(1, kq_drain_fd(q[0]));
 	ASSERT_EQ(0, kq_poll(inner, evs, 4, 0));
 	KQ_CHECK_NONE(outer);
 }
@@ -591,11 +591,11 @@ TEST(lowat_unix_stream)
 	KQ_OPEN(kq);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
 	KQ_CHANGE_OK(kq, sv[0], EVFILT_READ, EV_ADD, NOTE_LOWAT, 10, NULL);
-	ASSERT_EQ(5, fill_bytes(sv[1], 5));
+	ASSERT_EQ(5, kq_fill_bytes(sv[1], 5));
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(4, fill_bytes(sv[1], 4));
+	ASSERT_EQ(4, kq_fill_bytes(sv[1], 4));
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(1, fill_bytes(sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(sv[1], 1));
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_READ);
 	EXPECT_EQ(10, ev.data);
 	/* Re-adding replaces the low-water mark and re-evaluates. */
@@ -605,9 +605,9 @@ TEST(lowat_unix_stream)
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_READ);
 	EXPECT_EQ(10, ev.data);
 	/* Without NOTE_LOWAT, one byte is enough. */
-	ASSERT_EQ(10, drain_fd(sv[0]));
+	ASSERT_EQ(10, kq_drain_fd(sv[0]));
 	KQ_CHANGE_OK(kq, sv[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(1, fill_bytes(sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(sv[1], 1));
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_READ);
 	EXPECT_EQ(1, ev.data);
 }
@@ -618,13 +618,13 @@ TEST(lowat_tcp)
 	int kq, sv[2];
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	KQ_CHANGE_OK(kq, sv[1], EVFILT_READ, EV_ADD, NOTE_LOWAT, 10, NULL);
-	ASSERT_EQ(5, fill_bytes(sv[0], 5));
+	ASSERT_EQ(5, kq_fill_bytes(sv[0], 5));
 	/* The 5 bytes have arrived, and that is still below the mark. */
-	WAIT_FIONREAD(sv[1], 5);
+	KQ_WAIT_FIONREAD(sv[1], 5);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(5, fill_bytes(sv[0], 5));
+	ASSERT_EQ(5, kq_fill_bytes(sv[0], 5));
 	KQ_WAIT_DATA(kq, &ev, sv[1], EVFILT_READ, 10);
 }
 
@@ -636,7 +636,7 @@ TEST(lowat_eof_overrides)
 	KQ_OPEN(kq);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
 	KQ_CHANGE_OK(kq, sv[0], EVFILT_READ, EV_ADD, NOTE_LOWAT, 100, NULL);
-	ASSERT_EQ(5, fill_bytes(sv[1], 5));
+	ASSERT_EQ(5, kq_fill_bytes(sv[1], 5));
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(0, close(sv[1]));
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_READ);
@@ -678,7 +678,7 @@ TEST_F(sock, delete_stops_reports)
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_DELETE, 0, 0,
 		     NULL);
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	KQ_CHECK_NONE(self->kq);
 	KQ_CHANGE_ERR(self->kq, ENOENT, self->sv[0], EVFILT_READ, EV_DELETE,
 		      0, 0, NULL);
@@ -691,7 +691,7 @@ TEST_F(sock, level_triggered_repeats_until_read)
 
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD, 0, 0,
 		     &self->sv[0]);
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	for (i = 0; i < 3; i++) {
 		KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 		EXPECT_EQ(1, ev.data);
@@ -699,10 +699,10 @@ TEST_F(sock, level_triggered_repeats_until_read)
 		EXPECT_EQ(0u, ev.fflags);
 		EXPECT_EQ(&self->sv[0], ev.udata);
 	}
-	ASSERT_EQ(1, drain_fd(self->sv[0]));
+	ASSERT_EQ(1, kq_drain_fd(self->sv[0]));
 	KQ_CHECK_NONE(self->kq);
 	/* And fires again on new data. */
-	ASSERT_EQ(2, fill_bytes(self->sv[1], 2));
+	ASSERT_EQ(2, kq_fill_bytes(self->sv[1], 2));
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 	EXPECT_EQ(2, ev.data);
 }
@@ -719,7 +719,7 @@ TEST_F(sock, wait_blocks_until_data)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		usleep(200000);
-		_exit(fill_bytes(self->sv[1], 3) == 3 ? 0 : 1);
+		_exit(kq_fill_bytes(self->sv[1], 3) == 3 ? 0 : 1);
 	}
 	t0 = kq_now_ms();
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
@@ -737,7 +737,7 @@ TEST_F(sock, disable_and_enable)
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_DISABLE, 0, 0,
 		     NULL);
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	KQ_CHECK_NONE(self->kq);
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ENABLE, 0, 0,
 		     NULL);
@@ -756,7 +756,7 @@ TEST_F(sock, add_disabled)
 {
 	struct kevent ev;
 
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD | EV_DISABLE,
 		     0, 0, NULL);
 	KQ_CHECK_NONE(self->kq);
@@ -773,7 +773,7 @@ TEST_F(sock, oneshot)
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD | EV_ONESHOT,
 		     0, 0, &self->sv[0]);
 	KQ_CHECK_NONE(self->kq);
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 	EXPECT_EQ(1, ev.data);
 	EXPECT_EQ(EV_ONESHOT, ev.flags);
@@ -791,8 +791,8 @@ TEST_F(sock, clear_is_edge_triggered)
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD | EV_CLEAR, 0,
 		     0, &self->sv[0]);
 	KQ_CHECK_NONE(self->kq);
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 	EXPECT_EQ(2, ev.data);
 	EXPECT_EQ(EV_CLEAR, ev.flags);
@@ -805,7 +805,7 @@ TEST_F(sock, clear_is_edge_triggered)
 	}
 	KQ_CHECK_NONE(self->kq);
 	/* New data is a new edge; data counts all buffered bytes. */
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 	EXPECT_EQ(2, ev.data);
 	KQ_CHECK_NONE(self->kq);
@@ -818,13 +818,13 @@ TEST_F(sock, dispatch_disables_after_delivery)
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD | EV_DISPATCH,
 		     0, 0, &self->sv[0]);
 	KQ_CHECK_NONE(self->kq);
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 	EXPECT_EQ(1, ev.data);
 	EXPECT_EQ(EV_DISPATCH, ev.flags);
 	/* Delivered once, although EV_CLEAR is not set. */
 	KQ_CHECK_NONE(self->kq);
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	KQ_CHECK_NONE(self->kq);
 	/*
 	 * EV_ENABLE re-arms and re-evaluates: reported at once.  (Any
@@ -849,7 +849,7 @@ TEST_F(sock, readd_modifies_udata)
 		     (void *)0x100);
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD, 0, 0,
 		     (void *)0x200);
-	ASSERT_EQ(1, fill_bytes(self->sv[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(self->sv[1], 1));
 	/* One knote (KQ_GET_ONE insists on exactly one event), new udata. */
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 	EXPECT_EQ((void *)0x200, ev.udata);
@@ -883,7 +883,7 @@ TEST_F(sock, eof_on_peer_shutdown)
 	struct kevent ev;
 
 	KQ_CHANGE_OK(self->kq, self->sv[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(2, fill_bytes(self->sv[1], 2));
+	ASSERT_EQ(2, kq_fill_bytes(self->sv[1], 2));
 	ASSERT_EQ(0, shutdown(self->sv[1], SHUT_WR));
 	KQ_GET_KEV(self->kq, &ev, self->sv[0], EVFILT_READ);
 	EXPECT_TRUE(ev.flags & EV_EOF);

@@ -22,8 +22,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <glob.h>
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_children.h"
+#include "kq_module.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range	436
@@ -109,11 +109,11 @@ static void kq_user(int mode)
 	struct kevent ch[6];
 	int p[2], sv[2], kq;
 
-	alarm(OWN_CHILD_ALARM);
+	alarm(KQ_CHILD_ALARM);
 	kq = kqueue();
 	if (kq < 0)
 		_exit(0);	/* unloaded just now */
-	if (pipe(p) || tcp_pair(sv))
+	if (pipe(p) || kq_tcp_pair(sv))
 		_exit(2);
 	move_fd(sv[1], 20);
 	move_fd(p[0], 21);
@@ -121,7 +121,7 @@ static void kq_user(int mode)
 	move_fd(sv[0], 23);
 	move_fd(kq, 24);
 	kq_set_nonblock(23);
-	fill_until_full(23);
+	kq_fill_until_full(23);
 	setsockopt(23, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	EV_SET(&ch[0], 21, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	EV_SET(&ch[1], 22, EVFILT_WRITE, EV_ADD, 0, 0, NULL);
@@ -155,7 +155,7 @@ static void churn(int id, long long deadline)
 {
 	int n = 0, i = 0, most = id ? IN_FLIGHT : 1;
 
-	alarm(RACE_SECONDS + OWN_CHILD_ALARM);
+	alarm(RACE_SECONDS + KQ_CHILD_ALARM);
 	while (kq_now_ms() < deadline) {
 		pid_t c = fork();
 
@@ -239,7 +239,7 @@ TEST_F_TIMEOUT(reload, unload_races_closes_exits_timers, 240)
 		}
 	}
 	for (i = 0; i < nch; i++)
-		ASSERT_EQ(0, own_wait_child(ch[i], &st, OWN_CHILD_MS));
+		ASSERT_EQ(0, kq_wait_child(ch[i], &st, KQ_CHILD_MS));
 	/* a removal that waited for a lingering close's sweeps is slow */
 	TH_LOG("%d removals in %d tries while kqueues came and went; slowest %lld ms",
 	       unloads, tries, slowest);
@@ -263,7 +263,7 @@ static int param_is(const char *name, char want)
 	char path[256], c = 0;
 	int fd;
 
-	snprintf(path, sizeof(path), OWN_PARAM_DIR "%s", name);
+	snprintf(path, sizeof(path), KQ_PARAM_DIR "%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -307,15 +307,15 @@ TEST_F_TIMEOUT(reload, without_close_probe_nothing_stays_pinned, 120)
 	if (pid == 0) {
 		int k = kqueue(), q[2];
 
-		CK(k >= 0 && pipe(q) == 0);
-		CK(own_change(k, q[0], EVFILT_READ, EV_ADD, 0, 0, NULL) == 0);
-		CK(own_change(k, q[1], EVFILT_WRITE, EV_ADD, 0, 0, NULL) == 0);
-		CK(own_change(k, 1, EVFILT_TIMER, EV_ADD, 0, 5, NULL) == 0);
+		KQ_CHILD_CHECK(k >= 0 && pipe(q) == 0);
+		KQ_CHILD_CHECK(kq_change(k, q[0], EVFILT_READ, EV_ADD, 0, 0, NULL) == 0);
+		KQ_CHILD_CHECK(kq_change(k, q[1], EVFILT_WRITE, EV_ADD, 0, 0, NULL) == 0);
+		KQ_CHILD_CHECK(kq_change(k, 1, EVFILT_TIMER, EV_ADD, 0, 5, NULL) == 0);
 		_exit(0);
 	}
-	ASSERT_EQ(0, own_wait_child(pid, &st, OWN_CHILD_MS));
-	EXPECT_EQ(0, own_param_wait("live_knotes", 0, 5000));
-	EXPECT_EQ(0, own_param_wait("live_kqueues", 0, 5000));
+	ASSERT_EQ(0, kq_wait_child(pid, &st, KQ_CHILD_MS));
+	EXPECT_EQ(0, kq_param_wait("live_knotes", 0, 5000));
+	EXPECT_EQ(0, kq_param_wait("live_kqueues", 0, 5000));
 
 	/* back to the default */
 	ASSERT_EQ(0, mod_unload_wait(10000));

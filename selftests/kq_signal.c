@@ -13,8 +13,14 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
-#include "kq_util.h"
-#include "kq_child.h"
+#include "kq_children.h"
+
+/* A plain fixture, for TEST_F_TIMEOUT on tests without state. */
+FIXTURE(slow) {
+	int unused;
+};
+FIXTURE_SETUP(slow) { (void)self; }
+FIXTURE_TEARDOWN(slow) { (void)self; }
 
 /* ------------------------------------------------------------------ */
 /* Registration.                                                        */
@@ -48,12 +54,12 @@ TEST(sigrtmax_64_counted)
 
 	ASSERT_EQ(64, SIGRTMAX);
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(64));
+	ASSERT_EQ(0, kq_sig_block(64));
 	KQ_CHANGE_OK(kq, 64, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, kill(getpid(), 64));
 	KQ_WAIT_ONE(kq, &ev, 64, EVFILT_SIGNAL, KQ_WAIT_MS);
 	EXPECT_EQ(1, ev.data);
-	ASSERT_EQ(64, sig_take_now(64));
+	ASSERT_EQ(64, kq_sig_take_now(64));
 	close(kq);
 }
 
@@ -63,7 +69,7 @@ TEST(add_and_delete)
 	int kq;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR1));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_DELETE, 0, 0, NULL);
@@ -74,7 +80,7 @@ TEST(add_and_delete)
 	KQ_CHANGE_ERR(kq, ENOENT, SIGUSR2, EVFILT_SIGNAL, EV_ENABLE, 0, 0,
 		      NULL);
 	/* The signal was not consumed. */
-	ASSERT_EQ(SIGUSR1, sig_take_now(SIGUSR1));
+	ASSERT_EQ(SIGUSR1, kq_sig_take_now(SIGUSR1));
 	close(kq);
 }
 
@@ -85,7 +91,7 @@ TEST(get_blocked_counts_and_clears)
 	int kq;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR1));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, (void *)0x51);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
 	KQ_WAIT_ONE(kq, &ev, SIGUSR1, EVFILT_SIGNAL, KQ_WAIT_MS);
@@ -99,8 +105,8 @@ TEST(get_blocked_counts_and_clears)
 	EXPECT_EQ(1, ev.data);
 	KQ_CHECK_NONE(kq);
 	/* Not consumed: still pending, once (a standard signal). */
-	ASSERT_EQ(SIGUSR1, sig_take_now(SIGUSR1));
-	ASSERT_EQ(-1, sig_take_now(SIGUSR1));
+	ASSERT_EQ(SIGUSR1, kq_sig_take_now(SIGUSR1));
+	ASSERT_EQ(-1, kq_sig_take_now(SIGUSR1));
 	close(kq);
 }
 
@@ -114,15 +120,15 @@ TEST(counts_every_kill_while_pending)
 	int kq, i;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR2));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR2));
 	KQ_CHANGE_OK(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, kill(getpid(), SIGUSR2));
 	KQ_WAIT_ONE(kq, &ev, SIGUSR2, EVFILT_SIGNAL, KQ_WAIT_MS);
 	EXPECT_EQ(3, ev.data);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(SIGUSR2, sig_take_now(SIGUSR2));
-	ASSERT_EQ(-1, sig_take_now(SIGUSR2));
+	ASSERT_EQ(SIGUSR2, kq_sig_take_now(SIGUSR2));
+	ASSERT_EQ(-1, kq_sig_take_now(SIGUSR2));
 	close(kq);
 }
 
@@ -134,15 +140,15 @@ TEST(realtime_sigqueue_counts)
 	int kq, i, sig = SIGRTMIN + 1;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(sig));
+	ASSERT_EQ(0, kq_sig_block(sig));
 	KQ_CHANGE_OK(kq, sig, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, sigqueue(getpid(), sig, v));
 	KQ_WAIT_ONE(kq, &ev, sig, EVFILT_SIGNAL, KQ_WAIT_MS);
 	EXPECT_EQ(4, ev.data);
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(sig, sig_take_now(sig));
-	ASSERT_EQ(-1, sig_take_now(sig));
+		ASSERT_EQ(sig, kq_sig_take_now(sig));
+	ASSERT_EQ(-1, kq_sig_take_now(sig));
 	/* Taking them generated nothing new. */
 	KQ_CHECK_NONE(kq);
 	close(kq);
@@ -202,7 +208,7 @@ TEST(handler_still_runs)
 
 	KQ_OPEN(kq);
 	handled = 0;
-	ASSERT_EQ(0, sig_set_handler(SIGUSR2, count_handler));
+	ASSERT_EQ(0, kq_sig_set_handler(SIGUSR2, count_handler));
 	KQ_CHANGE_OK(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR2));
 	/* A signal to self is handled before kill() returns. */
@@ -224,7 +230,7 @@ TEST(sigwait_still_gets_blocked_signal)
 	int kq, sig = 0;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR1));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
 	KQ_WAIT_ONE(kq, &ev, SIGUSR1, EVFILT_SIGNAL, KQ_WAIT_MS);
@@ -253,7 +259,7 @@ TEST(kernel_generated_signals_counted)
 
 	KQ_OPEN(kq);
 	ASSERT_NE(SIG_ERR, signal(SIGPIPE, SIG_IGN));
-	ASSERT_EQ(0, sig_block(SIGALRM));
+	ASSERT_EQ(0, kq_sig_block(SIGALRM));
 	KQ_CHANGE_OK(kq, SIGPIPE, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(kq, SIGALRM, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, pipe(p));
@@ -287,8 +293,8 @@ static void *sig_thread_fn(void *arg)
 {
 	struct sig_thread *t = arg;
 
-	if (gate_wait(&t->go) == 0)
-		t->taken = sig_take_now(SIGUSR1);
+	if (kq_gate_wait(&t->go) == 0)
+		t->taken = kq_sig_take_now(SIGUSR1);
 	return NULL;
 }
 
@@ -301,8 +307,8 @@ TEST(thread_directed_pthread_kill_counts)
 	int kq;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR1));	/* inherited by the thread */
-	ASSERT_EQ(0, gate_init(&t.go));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));	/* inherited by the thread */
+	ASSERT_EQ(0, kq_gate_init(&t.go));
 	ASSERT_EQ(0, pthread_create(&th, NULL, sig_thread_fn, &t));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, pthread_kill(th, SIGUSR1));
@@ -310,11 +316,11 @@ TEST(thread_directed_pthread_kill_counts)
 	EXPECT_EQ(1, ev.data);
 	KQ_CHECK_NONE(kq);
 	/* It is pending for that thread, untouched. */
-	ASSERT_EQ(-1, sig_take_now(SIGUSR1));
-	ASSERT_EQ(0, gate_open(&t.go));
+	ASSERT_EQ(-1, kq_sig_take_now(SIGUSR1));
+	ASSERT_EQ(0, kq_gate_open(&t.go));
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	EXPECT_EQ(SIGUSR1, t.taken);
-	gate_close(&t.go);
+	kq_gate_close(&t.go);
 	close(kq);
 }
 
@@ -325,13 +331,13 @@ TEST(tgkill_counts)
 	int kq;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR2));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR2));
 	KQ_CHANGE_OK(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, syscall(SYS_tgkill, getpid(), kq_gettid(), SIGUSR2));
 	ASSERT_EQ(0, syscall(SYS_tgkill, getpid(), kq_gettid(), SIGUSR2));
 	KQ_WAIT_ONE(kq, &ev, SIGUSR2, EVFILT_SIGNAL, KQ_WAIT_MS);
 	EXPECT_EQ(2, ev.data);
-	ASSERT_EQ(SIGUSR2, sig_take_now(SIGUSR2));
+	ASSERT_EQ(SIGUSR2, kq_sig_take_now(SIGUSR2));
 	KQ_CHECK_NONE(kq);
 	close(kq);
 }
@@ -378,8 +384,8 @@ TEST(two_signals_two_knotes)
 	int kq, r, i, seen1 = 0, seen2 = 0;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR1));
-	ASSERT_EQ(0, sig_block(SIGUSR2));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR2));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
@@ -413,7 +419,7 @@ TEST(disable_keeps_counting)
 	int kq;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR1));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_DISABLE, 0, 0, NULL);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
@@ -442,7 +448,7 @@ TEST(oneshot)
 	int kq;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR1));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD | EV_ONESHOT, 0, 0,
 		     NULL);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
@@ -462,7 +468,7 @@ TEST(dispatch)
 	int kq;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR1));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD | EV_DISPATCH, 0, 0,
 		     NULL);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
@@ -510,7 +516,7 @@ TEST_F_TIMEOUT(slow, peek_signal, 120)
 
 	KQ_OPEN(outer);
 	KQ_OPEN(inner);
-	ASSERT_EQ(0, sig_block(SIGUSR1));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR1));
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	KQ_CHANGE_OK(inner, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
@@ -548,7 +554,7 @@ static void *killer_fn(void *arg)
 {
 	struct killer *k = arg;
 
-	if (gate_wait(&k->go) == 0)
+	if (kq_gate_wait(&k->go) == 0)
 		kill(k->pid, SIGUSR2);
 	return NULL;
 }
@@ -561,16 +567,16 @@ TEST(blocked_kevent_wakes_for_signal)
 	int kq;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, sig_block(SIGUSR2));
-	ASSERT_EQ(0, gate_init(&k.go));
+	ASSERT_EQ(0, kq_sig_block(SIGUSR2));
+	ASSERT_EQ(0, kq_gate_init(&k.go));
 	KQ_CHANGE_OK(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, pthread_create(&th, NULL, killer_fn, &k));
-	ASSERT_EQ(0, gate_open(&k.go));
+	ASSERT_EQ(0, kq_gate_open(&k.go));
 	KQ_WAIT_ONE(kq, &ev, SIGUSR2, EVFILT_SIGNAL, KQ_WAIT_MS);
 	EXPECT_EQ(1, ev.data);
 	ASSERT_EQ(0, pthread_join(th, NULL));
-	ASSERT_EQ(SIGUSR2, sig_take_now(SIGUSR2));
-	gate_close(&k.go);
+	ASSERT_EQ(SIGUSR2, kq_sig_take_now(SIGUSR2));
+	kq_gate_close(&k.go);
 	close(kq);
 }
 
@@ -593,8 +599,8 @@ TEST(fork_child_counts_its_own_signals)
 	KQ_OPEN(kq);
 	ASSERT_NE(SIG_ERR, signal(SIGUSR1, SIG_IGN));
 	KQ_CHANGE_OK(kq, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL);
-	ASSERT_EQ(0, gate_init(&ready));
-	ASSERT_EQ(0, gate_init(&go));
+	ASSERT_EQ(0, kq_gate_init(&ready));
+	ASSERT_EQ(0, kq_gate_init(&go));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -610,7 +616,7 @@ TEST(fork_child_counts_its_own_signals)
 		if (ckq < 0 ||
 		    kq_change(ckq, SIGUSR1, EVFILT_SIGNAL, EV_ADD, 0, 0, NULL))
 			_exit(11);
-		if (gate_open(&ready) || gate_wait(&go))
+		if (kq_gate_open(&ready) || kq_gate_wait(&go))
 			_exit(12);
 		memset(&ev, 0, sizeof(ev));
 		if (kevent(ckq, NULL, 0, &ev, 1, &zero) != 1)
@@ -621,10 +627,10 @@ TEST(fork_child_counts_its_own_signals)
 			_exit(20 + (ev.data > 20 ? 20 : (int)ev.data));
 		_exit(0);
 	}
-	ASSERT_EQ(0, gate_wait_ms(&ready, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_gate_wait_ms(&ready, KQ_WAIT_MS));
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	ASSERT_EQ(0, gate_open(&go));
+	ASSERT_EQ(0, kq_gate_open(&go));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st))
@@ -632,8 +638,8 @@ TEST(fork_child_counts_its_own_signals)
 	KQ_WAIT_ONE(kq, &ev, SIGUSR1, EVFILT_SIGNAL, KQ_WAIT_MS);
 	EXPECT_EQ(1, ev.data);
 	KQ_CHECK_NONE(kq);
-	gate_close(&ready);
-	gate_close(&go);
+	kq_gate_close(&ready);
+	kq_gate_close(&go);
 	close(kq);
 }
 
@@ -660,7 +666,7 @@ static int shared_child_fn(void *arg)
 	    kq_change(kq, SIGINT, EVFILT_SIGNAL, EV_ADD | EV_ENABLE, 0, 0,
 		      NULL))
 		_exit(11);
-	if (gate_open(&c->ready) || gate_wait(&c->go))
+	if (kq_gate_open(&c->ready) || kq_gate_wait(&c->go))
 		_exit(12);
 	/* Blocks until the signal was counted (bounded by the alarm). */
 	memset(&ev, 0, sizeof(ev));
@@ -683,18 +689,18 @@ TEST(shared_fd_table_filt_sig)
 	pid_t pid;
 
 	ASSERT_NE(SIG_ERR, signal(SIGINT, SIG_IGN));
-	ASSERT_EQ(0, gate_init(&c.ready));
-	ASSERT_EQ(0, gate_init(&c.go));
+	ASSERT_EQ(0, kq_gate_init(&c.ready));
+	ASSERT_EQ(0, kq_gate_init(&c.go));
 	stack = malloc(stack_size);
 	ASSERT_NE(NULL, stack);
 	pid = clone(shared_child_fn, stack + stack_size,
 		    CLONE_FILES | SIGCHLD, &c);
 	ASSERT_LE(0, pid) TH_LOG("clone: %s", strerror(errno));
-	ASSERT_EQ(0, gate_wait_ms(&c.ready, KQ_WAIT_MS));
+	ASSERT_EQ(0, kq_gate_wait_ms(&c.ready, KQ_WAIT_MS));
 	/* Ours (ignored) is not the child's. */
 	ASSERT_EQ(0, kill(getpid(), SIGINT));
 	ASSERT_EQ(0, kill(pid, SIGINT));
-	ASSERT_EQ(0, gate_open(&c.go));
+	ASSERT_EQ(0, kq_gate_open(&c.go));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st))

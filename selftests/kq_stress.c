@@ -27,7 +27,8 @@
 #include <stdatomic.h>
 #include <sys/mman.h>
 
-#include "kq_util.h"
+#include "kq_fd.h"
+#include "kq_module.h"
 
 #define NSLOT		16		/* watched objects: pairs (2i, 2i+1) */
 #define SLOT_BASE	600
@@ -138,7 +139,7 @@ static void check_change(const struct kevent *kev, int err, const char *who)
 
 	if (!allowed(kev, err) || (i < 0 && err != ESRCH)) {
 		fail_once("%s: %s gave errno %d (%s)", who,
-			  kev_str(kev, buf, sizeof(buf)), err, strerror(err));
+			  kq_kev_str(kev, buf, sizeof(buf)), err, strerror(err));
 		return;
 	}
 	if (i >= 0)
@@ -157,12 +158,12 @@ static void check_event(const struct kevent *kev, const char *who)
 		break;
 	default:
 		fail_once("%s: event with unknown filter %s", who,
-			  kev_str(kev, buf, sizeof(buf)));
+			  kq_kev_str(kev, buf, sizeof(buf)));
 		return;
 	}
 	if (kev->flags & (KQ_ACTION_FLAGS | EV_ERROR))
 		fail_once("%s: event with action/error flags %s", who,
-			  kev_str(kev, buf, sizeof(buf)));
+			  kq_kev_str(kev, buf, sizeof(buf)));
 	atomic_fetch_add(&st->events, 1);
 }
 
@@ -206,7 +207,7 @@ static void new_pair(unsigned int *seed, int i)
 		kq_set_nonblock(sv[1]);
 		break;
 	case 3:
-		if (tcp_pair(sv))
+		if (kq_tcp_pair(sv))
 			return;
 		linger0(sv[0]);
 		linger0(sv[1]);
@@ -641,7 +642,7 @@ TEST_F_TIMEOUT(stress, threads_and_processes, 400)
 	signal(SIGUSR2, SIG_IGN);
 
 	/* Before: nothing of ours is live (tests run one at a time). */
-	ASSERT_EQ(0, kq_read_live("live_kqueues")) TH_LOG("no " KQ_LIVE_DIR "live_kqueues?");
+	ASSERT_EQ(0, kq_read_live("live_kqueues")) TH_LOG("no " KQ_PARAM_DIR "live_kqueues?");
 	ASSERT_EQ(0, kq_read_live("live_knotes"));
 
 	/* Does the module have EVFILT_PROC? */

@@ -6,7 +6,7 @@
  * Assertions are made in the main thread only (the harness longjmps out
  * of the test function); worker threads record what they saw.
  */
-#include "kq_btest.h"
+#include "kq_wait.h"
 
 #define NWAITERS 4
 
@@ -35,20 +35,20 @@ struct waiter {
 	int ret;
 	int err;
 	struct kevent ev;
-	long long t_ret;		/* bt_mono_us() when kevent returned */
+	long long t_ret;		/* kq_now_us() when kevent returned */
 };
 
 static void *waiter_fn(void *p)
 {
 	struct waiter *w = p;
-	struct timespec ts = bt_ts(w->timeout_ms < 0 ? 0 : w->timeout_ms);
+	struct timespec ts = kq_ms(w->timeout_ms < 0 ? 0 : w->timeout_ms);
 
 	__atomic_store_n(&w->started, 1, __ATOMIC_SEQ_CST);
 	memset(&w->ev, 0, sizeof(w->ev));
 	w->ret = kevent(w->kq, NULL, 0, &w->ev, 1,
 			w->timeout_ms < 0 ? NULL : &ts);
 	w->err = errno;
-	w->t_ret = bt_mono_us();
+	w->t_ret = kq_now_us();
 	__atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
@@ -66,9 +66,9 @@ static int start_waiters(struct waiter *w, int n, int kq, long timeout_ms)
 	}
 	for (i = 0; i < n; i++)
 		while (!__atomic_load_n(&w[i].started, __ATOMIC_SEQ_CST))
-			bt_sleep_ms(1);
+			kq_sleep_ms(1);
 	/* Give them time to block in kevent(). */
-	bt_sleep_ms(500);
+	kq_sleep_ms(500);
 	return 0;
 }
 
@@ -109,7 +109,7 @@ static void waiters_check(struct __test_metadata *_metadata, int kq,
 	int i, seen[NWAITERS + 1] = { 0 };
 
 	for (i = 1; i <= NWAITERS; i++)
-		BT_OK(kq, i, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0, NULL);
+		KQ_CHANGE_OK(kq, i, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0, NULL);
 	ASSERT_EQ(0, start_waiters(w, NWAITERS, kq, -1));
 	ASSERT_EQ(0, count_done(w, NWAITERS)) TH_LOG("a waiter returned with nothing pending");
 
@@ -120,13 +120,13 @@ static void waiters_check(struct __test_metadata *_metadata, int kq,
 		ASSERT_EQ(0, kevent(kq, ch, NWAITERS, NULL, 0, NULL));
 	} else {
 		for (i = 1; i <= NWAITERS; i++) {
-			BT_OK(kq, i, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-			bt_sleep_ms(50);
+			KQ_CHANGE_OK(kq, i, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+			kq_sleep_ms(50);
 		}
 	}
 
 	for (i = 0; i < NWAITERS; i++) {
-		int r = join_within(&w[i], BT_WAIT_MS);
+		int r = join_within(&w[i], KQ_TIMER_WAIT_MS);
 
 		ASSERT_EQ(0, r) TH_LOG("waiter %d still blocked: %d of %d woke", i, count_done(w, NWAITERS), NWAITERS);
 		ASSERT_EQ(1, w[i].ret) TH_LOG("waiter %d: %d (%s)", i, w[i].ret, strerror(w[i].err));
@@ -136,9 +136,9 @@ static void waiters_check(struct __test_metadata *_metadata, int kq,
 		ASSERT_EQ(0, seen[w[i].ev.ident]) TH_LOG("event %lu delivered twice", (unsigned long)w[i].ev.ident);
 		seen[w[i].ev.ident] = 1;
 	}
-	BT_NONE(kq);
+	KQ_CHECK_NONE(kq);
 	for (i = 1; i <= NWAITERS; i++)
-		BT_ERR(kq, ENOENT, i, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+		KQ_CHANGE_ERR(kq, ENOENT, i, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 }
 
 TEST_F_TIMEOUT(thr, waiters_batch, 60)
@@ -160,11 +160,11 @@ TEST_F_TIMEOUT(thr, one_event_one_waiter, 60)
 	struct waiter w[NWAITERS];
 	int i, got = 0;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ASSERT_EQ(0, start_waiters(w, NWAITERS, self->kq, 3000));
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	for (i = 0; i < NWAITERS; i++) {
-		ASSERT_EQ(0, join_within(&w[i], BT_WAIT_MS));
+		ASSERT_EQ(0, join_within(&w[i], KQ_TIMER_WAIT_MS));
 		if (w[i].ret == 1) {
 			ASSERT_EQ(1u, w[i].ev.ident);
 			got++;
@@ -189,10 +189,10 @@ TEST_F_TIMEOUT(thr, close_wakes_waiter, 60)
 	long long t0;
 	int r;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(0, start_waiters(&w, 1, self->kq, -1));
 	ASSERT_EQ(0, count_done(&w, 1));
-	t0 = bt_mono_us();
+	t0 = kq_now_us();
 	ASSERT_EQ(0, close(self->kq));
 	self->kq = -1;
 	r = join_within(&w, 2000);
@@ -227,15 +227,15 @@ TEST_F_TIMEOUT(thr, close_dup_keeps_waiter, 60)
 	struct waiter w;
 	int dupfd;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)5);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)5);
 	dupfd = dup(self->kq);
 	ASSERT_LE(0, dupfd);
 	ASSERT_EQ(0, start_waiters(&w, 1, self->kq, 8000));
 	ASSERT_EQ(0, close(dupfd));
-	bt_sleep_ms(300);
+	kq_sleep_ms(300);
 	ASSERT_EQ(0, count_done(&w, 1)) TH_LOG("closing a dup woke the waiter: ret %d (%s)", w.ret, strerror(w.err));
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)5);
-	ASSERT_EQ(0, join_within(&w, BT_WAIT_MS));
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)5);
+	ASSERT_EQ(0, join_within(&w, KQ_TIMER_WAIT_MS));
 	ASSERT_EQ(1, w.ret) TH_LOG("waiter: %d (%s)", w.ret, strerror(w.err));
 	ASSERT_EQ(1u, w.ev.ident);
 	ASSERT_EQ((void *)5, w.ev.udata);
@@ -248,10 +248,10 @@ TEST_F_TIMEOUT(thr, waiter_on_dup, 60)
 	int dupfd = dup(self->kq);
 
 	ASSERT_LE(0, dupfd);
-	BT_OK(self->kq, 3, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ASSERT_EQ(0, start_waiters(&w, 1, dupfd, -1));
-	BT_OK(self->kq, 3, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	ASSERT_EQ(0, join_within(&w, BT_WAIT_MS));
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	ASSERT_EQ(0, join_within(&w, KQ_TIMER_WAIT_MS));
 	ASSERT_EQ(1, w.ret);
 	ASSERT_EQ(3u, w.ev.ident);
 	close(dupfd);
@@ -297,7 +297,7 @@ TEST_F_TIMEOUT(thr, scan1, 300)
 	int p[2];
 
 	ASSERT_EQ(0, pipe(p));
-	BT_OK(self->kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 	ASSERT_EQ(1, write(p[1], p, 1));
 	ASSERT_EQ(0, pthread_create(&t1, NULL, scan1_fn, &s1));
 	ASSERT_EQ(0, pthread_create(&t2, NULL, scan1_fn, &s2));
@@ -363,7 +363,7 @@ static void *trigger_fn(void *p)
 	int i;
 
 	for (i = 0; i < NTRIG; i++) {
-		if (bt_change(t->kq, i, EVFILT_USER, 0, NOTE_TRIGGER, 0,
+		if (kq_change(t->kq, i, EVFILT_USER, 0, NOTE_TRIGGER, 0,
 			      NULL)) {
 			t->fails++;
 			t->err = errno;
@@ -406,7 +406,7 @@ TEST_F_TIMEOUT(thr, scan_while_triggering, 300)
 	ASSERT_EQ(0, s2.bad) TH_LOG("scanner 2: %s", strerror(s2.err));
 
 	/* Drain what the scanners left. */
-	while ((r = bt_get(self->kq, ev, 64, 0)) > 0)
+	while ((r = kq_poll(self->kq, ev, 64, 0)) > 0)
 		for (i = 0; i < r; i++) {
 			ASSERT_LT(ev[i].ident, (uintptr_t)NTRIG);
 			count[ev[i].ident]++;
@@ -493,11 +493,11 @@ TEST_F_TIMEOUT(thr, churn, 300)
 	ASSERT_EQ(0, c1.fails) TH_LOG("churn 1: %s", strerror(c1.err));
 	ASSERT_EQ(0, c2.fails) TH_LOG("churn 2: %s", strerror(c2.err));
 	ASSERT_EQ(0, s.bad) TH_LOG("scanner: %s", strerror(s.err));
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	for (i = 0; i < 64; i++) {
-		BT_ERR(self->kq, ENOENT, 1000 + i, EVFILT_USER, EV_DELETE, 0,
+		KQ_CHANGE_ERR(self->kq, ENOENT, 1000 + i, EVFILT_USER, EV_DELETE, 0,
 		       0, NULL);
-		BT_ERR(self->kq, ENOENT, 2000 + i, EVFILT_USER, EV_DELETE, 0,
+		KQ_CHANGE_ERR(self->kq, ENOENT, 2000 + i, EVFILT_USER, EV_DELETE, 0,
 		       0, NULL);
 	}
 }
@@ -526,16 +526,16 @@ static void *killer_fn(void *p)
 	struct killer *k = p;
 	int i;
 
-	bt_sleep_ms(k->delay_ms);
+	kq_sleep_ms(k->delay_ms);
 	pthread_kill(k->target, SIGUSR1);
 	/*
 	 * Fallback so that a kevent() that wrongly restarts still returns
 	 * (with an event instead of EINTR) and the test fails cleanly.
 	 */
 	for (i = 0; i < 300 && !k->cancel; i++)
-		bt_sleep_ms(10);
+		kq_sleep_ms(10);
 	if (!k->cancel)
-		bt_change(k->kq, 9, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+		kq_change(k->kq, 9, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	return NULL;
 }
 
@@ -546,7 +546,7 @@ static void eintr_check(struct __test_metadata *_metadata, int kq,
 	struct killer k = { .target = pthread_self(), .kq = kq,
 			    .delay_ms = 300 };
 	struct kevent ch, ev;
-	struct timespec ts = bt_ts(timeout_ms);
+	struct timespec ts = kq_ms(timeout_ms);
 	pthread_t t;
 	long long t0, dt;
 	int r, e;
@@ -560,11 +560,11 @@ static void eintr_check(struct __test_metadata *_metadata, int kq,
 
 	EV_SET(&ch, 9, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ASSERT_EQ(0, pthread_create(&t, NULL, killer_fn, &k));
-	t0 = bt_mono_us();
+	t0 = kq_now_us();
 	errno = 0;
 	r = kevent(kq, &ch, 1, &ev, 1, timeout_ms < 0 ? NULL : &ts);
 	e = errno;
-	dt = bt_mono_us() - t0;
+	dt = kq_now_us() - t0;
 	k.cancel = 1;
 	pthread_join(t, NULL);
 
@@ -573,7 +573,7 @@ static void eintr_check(struct __test_metadata *_metadata, int kq,
 	ASSERT_EQ(EINTR, e);
 	ASSERT_LT(dt, 2500000LL);
 	/* The change was applied before the wait. */
-	BT_OK(kq, 9, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(kq, 9, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 }
 
 TEST_F_TIMEOUT(thr, eintr_infinite, 60)

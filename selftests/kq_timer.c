@@ -5,12 +5,12 @@
  * global timer limit.
  *
  * Timing: a timer must never fire before its period (asserted within
- * BT_EARLY_MS); how late it may fire is bounded generously (QEMU TCG).
+ * KQ_EARLY_MS); how late it may fire is bounded generously (QEMU TCG).
  * Expiration counts are checked against bounds computed from measured
  * time, not against nominal values.
  */
 #include <poll.h>
-#include "kq_btest.h"
+#include "kq_wait.h"
 
 FIXTURE(timer) {
 	int kq;
@@ -39,12 +39,12 @@ TEST_F_TIMEOUT(timer, add_delete, 60)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, 0, 300, NULL);
-	BT_OK(self->kq, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, 0, 300, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 	/* It would have fired at 300 ms. */
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 1000));
-	BT_ERR(self->kq, ENOENT, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 1000));
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /* kevent(EVFILT_TIMER, wait): a 1000 ms timer fires once after ~1 s. */
@@ -53,17 +53,17 @@ TEST_F_TIMEOUT(timer, wait, 60)
 	struct kevent ev;
 	long long t0, dt;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, 0, 1000, (void *)0x77);
-	BT_ONE(self->kq, &ev, 1, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, 0, 1000, (void *)0x77);
+	KQ_WAIT_ONE(self->kq, &ev, 1, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
 	ASSERT_EQ((void *)0x77, ev.udata);
-	ASSERT_GE(dt, (1000 - BT_EARLY_MS) * 1000LL) TH_LOG("fired after %lld us", dt);
+	ASSERT_GE(dt, (1000 - KQ_EARLY_MS) * 1000LL) TH_LOG("fired after %lld us", dt);
 	/* EV_CLEAR is implied: not reported again until the next expiry. */
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /* EV_ONESHOT: fires once, then the knote is gone. */
@@ -72,17 +72,17 @@ TEST_F_TIMEOUT(timer, oneshot, 60)
 	struct kevent ev;
 	long long t0, dt;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 3, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 500, NULL);
-	BT_ONE(self->kq, &ev, 3, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 500, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 3, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
-	ASSERT_GE(dt, (500 - BT_EARLY_MS) * 1000LL);
-	BT_NONE(self->kq);
+	ASSERT_GE(dt, (500 - KQ_EARLY_MS) * 1000LL);
+	KQ_CHECK_NONE(self->kq);
 	/* Not again, even after more than two periods. */
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 1200));
-	BT_ERR(self->kq, ENOENT, 3, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 1200));
+	KQ_CHANGE_ERR(self->kq, ENOENT, 3, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /*
@@ -94,31 +94,31 @@ TEST_F_TIMEOUT(timer, periodic, 60)
 	struct kevent ev;
 	long long t1, t2;
 
-	BT_OK(self->kq, 4, EVFILT_TIMER, EV_ADD, 0, 300, NULL);
-	BT_ONE(self->kq, &ev, 4, EVFILT_TIMER, BT_WAIT_MS);
-	t1 = bt_mono_us();
+	KQ_CHANGE_OK(self->kq, 4, EVFILT_TIMER, EV_ADD, 0, 300, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 4, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	t1 = kq_now_us();
 	TIMER_EV_OK(&ev);
 	ASSERT_GE(ev.data, 1);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 
 	/* Again, without re-adding. */
-	BT_ONE(self->kq, &ev, 4, EVFILT_TIMER, BT_WAIT_MS);
+	KQ_WAIT_ONE(self->kq, &ev, 4, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
 	TIMER_EV_OK(&ev);
 	ASSERT_GE(ev.data, 1);
-	t1 = bt_mono_us();
+	t1 = kq_now_us();
 
 	/* Three periods without harvesting: the expirations are counted. */
-	bt_sleep_ms(3 * 300 + 100);
-	BT_NOW(self->kq, &ev, 4, EVFILT_TIMER);
-	t2 = bt_mono_us();
+	kq_sleep_ms(3 * 300 + 100);
+	KQ_NOW(self->kq, &ev, 4, EVFILT_TIMER);
+	t2 = kq_now_us();
 	TIMER_EV_OK(&ev);
 	ASSERT_GE(ev.data, 2);
 	/* Cannot have expired more often than time allowed. */
 	ASSERT_LE(ev.data, (t2 - t1) / 300000 + 1) TH_LOG("data %ld in %lld us", (long)ev.data, t2 - t1);
 	/* Counted expirations were reset by the delivery. */
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 4, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 4, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /*
@@ -130,29 +130,29 @@ TEST_F_TIMEOUT(timer, periodic_modify, 60)
 	struct kevent ev;
 	long long t0, t1, dt;
 
-	BT_OK(self->kq, 5, EVFILT_TIMER, EV_ADD, 0, 100, NULL);
-	bt_sleep_ms(450);			/* ~4 expirations pending */
+	KQ_CHANGE_OK(self->kq, 5, EVFILT_TIMER, EV_ADD, 0, 100, NULL);
+	kq_sleep_ms(450);			/* ~4 expirations pending */
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 5, EVFILT_TIMER, EV_ADD, 0, 2000, NULL);
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 5, EVFILT_TIMER, EV_ADD, 0, 2000, NULL);
 	/* The undelivered expirations of the old timer are gone. */
-	BT_NONE(self->kq);
-	BT_ONE(self->kq, &ev, 5, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	KQ_CHECK_NONE(self->kq);
+	KQ_WAIT_ONE(self->kq, &ev, 5, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
-	ASSERT_GE(dt, (2000 - BT_EARLY_MS) * 1000LL) TH_LOG("fired after %lld us", dt);
+	ASSERT_GE(dt, (2000 - KQ_EARLY_MS) * 1000LL) TH_LOG("fired after %lld us", dt);
 	ASSERT_EQ(1, ev.data);
 
 	/* FreeBSD's periodic_modify: 500 ms, sleep past 2 periods: data 2. */
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 5, EVFILT_TIMER, EV_ADD, 0, 500, NULL);
-	bt_sleep_ms(1250);
-	t1 = bt_mono_us();
-	BT_NOW(self->kq, &ev, 5, EVFILT_TIMER);
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 5, EVFILT_TIMER, EV_ADD, 0, 500, NULL);
+	kq_sleep_ms(1250);
+	t1 = kq_now_us();
+	KQ_NOW(self->kq, &ev, 5, EVFILT_TIMER);
 	TIMER_EV_OK(&ev);
 	ASSERT_GE(ev.data, 2);
 	ASSERT_LE(ev.data, (t1 - t0) / 500000 + 1) TH_LOG("data %ld after %lld us", (long)ev.data, t1 - t0);
-	BT_OK(self->kq, 5, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 5, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /*
@@ -164,13 +164,13 @@ TEST_F_TIMEOUT(timer, modify_same, 60)
 	struct kevent ev;
 	long long t0, t1;
 
-	BT_OK(self->kq, 6, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
-	bt_sleep_ms(1000);			/* ~5 expirations pending */
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 6, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
-	bt_sleep_ms(700);
-	t1 = bt_mono_us();
-	BT_NOW(self->kq, &ev, 6, EVFILT_TIMER);
+	KQ_CHANGE_OK(self->kq, 6, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
+	kq_sleep_ms(1000);			/* ~5 expirations pending */
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 6, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
+	kq_sleep_ms(700);
+	t1 = kq_now_us();
+	KQ_NOW(self->kq, &ev, 6, EVFILT_TIMER);
 	TIMER_EV_OK(&ev);
 	ASSERT_GE(ev.data, 2);
 	/* At most what 200 ms periods since the re-add allow. */
@@ -183,16 +183,16 @@ TEST_F_TIMEOUT(timer, count_expirations, 60)
 	struct kevent ev;
 	long long t0, t1, t2;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
-	t1 = bt_mono_us();
-	bt_sleep_ms(5 * 200 + 100);
-	t2 = bt_mono_us();
-	BT_NOW(self->kq, &ev, 1, EVFILT_TIMER);
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
+	t1 = kq_now_us();
+	kq_sleep_ms(5 * 200 + 100);
+	t2 = kq_now_us();
+	KQ_NOW(self->kq, &ev, 1, EVFILT_TIMER);
 	TIMER_EV_OK(&ev);
 	/* Expirations at 200, 400, ... since the add. */
 	ASSERT_GE(ev.data, (t2 - t1) / 200000 - 1) TH_LOG("data %ld in %lld us", (long)ev.data, t2 - t1);
-	ASSERT_LE(ev.data, (bt_mono_us() - t0) / 200000) TH_LOG("data %ld", (long)ev.data);
+	ASSERT_LE(ev.data, (kq_now_us() - t0) / 200000) TH_LOG("data %ld", (long)ev.data);
 	ASSERT_GE(ev.data, 5);
 }
 
@@ -205,20 +205,20 @@ TEST_F_TIMEOUT(timer, disable_enable, 60)
 	struct kevent ev;
 	long long t0, t1;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 7, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
-	BT_OK(self->kq, 7, EVFILT_TIMER, EV_DISABLE, 0, 0, NULL);
-	BT_NONE(self->kq);
-	bt_sleep_ms(3 * 200 + 150);
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 7, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
+	KQ_CHANGE_OK(self->kq, 7, EVFILT_TIMER, EV_DISABLE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	kq_sleep_ms(3 * 200 + 150);
 	/* Expired three times, but disabled: nothing. */
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 7, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, 7, EVFILT_TIMER);
-	t1 = bt_mono_us();
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 7, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, 7, EVFILT_TIMER);
+	t1 = kq_now_us();
 	TIMER_EV_OK(&ev);
 	ASSERT_GE(ev.data, 2) TH_LOG("expirations while disabled were not counted");
 	ASSERT_LE(ev.data, (t1 - t0) / 200000 + 1);
-	BT_OK(self->kq, 7, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 7, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /* FreeBSD disable_and_enable: a oneshot that fired while disabled. */
@@ -226,23 +226,23 @@ TEST_F_TIMEOUT(timer, disable_enable_oneshot, 60)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 8, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 300, NULL);
-	BT_OK(self->kq, 8, EVFILT_TIMER, EV_DISABLE, 0, 0, NULL);
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 800));
-	BT_OK(self->kq, 8, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, 8, EVFILT_TIMER);
+	KQ_CHANGE_OK(self->kq, 8, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 300, NULL);
+	KQ_CHANGE_OK(self->kq, 8, EVFILT_TIMER, EV_DISABLE, 0, 0, NULL);
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 800));
+	KQ_CHANGE_OK(self->kq, 8, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, 8, EVFILT_TIMER);
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, 8, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 8, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 
 	/* Disabled before expiry and enabled before expiry: fires on time. */
-	BT_OK(self->kq, 8, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 1000, NULL);
-	BT_OK(self->kq, 8, EVFILT_TIMER, EV_DISABLE, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 8, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_ONE(self->kq, &ev, 8, EVFILT_TIMER, BT_WAIT_MS);
+	KQ_CHANGE_OK(self->kq, 8, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 1000, NULL);
+	KQ_CHANGE_OK(self->kq, 8, EVFILT_TIMER, EV_DISABLE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 8, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_WAIT_ONE(self->kq, &ev, 8, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
 	ASSERT_EQ(1, ev.data);
 }
 
@@ -255,22 +255,22 @@ TEST_F_TIMEOUT(timer, dispatch, 60)
 	struct kevent ev;
 	long long t0, t1;
 
-	BT_OK(self->kq, 9, EVFILT_TIMER, EV_ADD | EV_DISPATCH, 0, 200, NULL);
-	BT_ONE(self->kq, &ev, 9, EVFILT_TIMER, BT_WAIT_MS);
-	t0 = bt_mono_us();
+	KQ_CHANGE_OK(self->kq, 9, EVFILT_TIMER, EV_ADD | EV_DISPATCH, 0, 200, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 9, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	t0 = kq_now_us();
 	TIMER_EV_OK(&ev);
 	ASSERT_GE(ev.data, 1);
 	/* Disabled now: three more periods bring nothing. */
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 3 * 200 + 150));
-	BT_OK(self->kq, 9, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, 9, EVFILT_TIMER);
-	t1 = bt_mono_us();
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 3 * 200 + 150));
+	KQ_CHANGE_OK(self->kq, 9, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, 9, EVFILT_TIMER);
+	t1 = kq_now_us();
 	TIMER_EV_OK(&ev);
 	ASSERT_GE(ev.data, 2);
 	ASSERT_LE(ev.data, (t1 - t0) / 200000 + 1);
 	/* And disabled again after that delivery. */
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 500));
-	BT_OK(self->kq, 9, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 500));
+	KQ_CHANGE_OK(self->kq, 9, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /*
@@ -293,12 +293,12 @@ TEST_F_TIMEOUT(timer, units, 60)
 	for (i = 0; i < 5; i++)
 		EV_SET(&ch[i], 10 + i, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
 		       u[i].fflags, u[i].data, NULL);
-	t0 = bt_mono_us();
+	t0 = kq_now_us();
 	ASSERT_EQ(0, kevent(self->kq, ch, 5, NULL, 0, NULL)) TH_LOG("%s", strerror(errno));
 
 	while (got < 5) {
-		ASSERT_EQ(1, bt_get(self->kq, &ev, 1, BT_WAIT_MS)) TH_LOG("only %d of 5 timers fired", got);
-		dt = bt_mono_us() - t0;
+		ASSERT_EQ(1, kq_poll(self->kq, &ev, 1, KQ_TIMER_WAIT_MS)) TH_LOG("only %d of 5 timers fired", got);
+		dt = kq_now_us() - t0;
 		ASSERT_EQ(EVFILT_TIMER, ev.filter);
 		ASSERT_GE(ev.ident, 10u);
 		ASSERT_LE(ev.ident, 14u);
@@ -308,10 +308,10 @@ TEST_F_TIMEOUT(timer, units, 60)
 		got++;
 		TIMER_EV_OK(&ev);
 		ASSERT_EQ(1, ev.data);
-		ASSERT_GE(dt, (1000 - BT_EARLY_MS) * 1000LL) TH_LOG("unit 0x%x fired after %lld us", u[i].fflags, dt);
-		ASSERT_LE(dt, 1000000LL + BT_WAIT_MS * 1000LL);
+		ASSERT_GE(dt, (1000 - KQ_EARLY_MS) * 1000LL) TH_LOG("unit 0x%x fired after %lld us", u[i].fflags, dt);
+		ASSERT_LE(dt, 1000000LL + KQ_TIMER_WAIT_MS * 1000LL);
 	}
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* A sub-unit period really uses the unit: 200000 us is 200 ms, not 200 s. */
@@ -320,17 +320,17 @@ TEST_F_TIMEOUT(timer, units_small, 60)
 	struct kevent ev;
 	long long t0, dt;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 1, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_USECONDS,
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_USECONDS,
 	      200000, NULL);
-	BT_OK(self->kq, 2, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_NSECONDS,
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_NSECONDS,
 	      300000000, NULL);
-	BT_ONE(self->kq, &ev, 1, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
-	ASSERT_GE(dt, (200 - BT_EARLY_MS) * 1000LL);
-	BT_ONE(self->kq, &ev, 2, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
-	ASSERT_GE(dt, (300 - BT_EARLY_MS) * 1000LL);
+	KQ_WAIT_ONE(self->kq, &ev, 1, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
+	ASSERT_GE(dt, (200 - KQ_EARLY_MS) * 1000LL);
+	KQ_WAIT_ONE(self->kq, &ev, 2, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
+	ASSERT_GE(dt, (300 - KQ_EARLY_MS) * 1000LL);
 	TIMER_EV_OK(&ev);
 }
 
@@ -349,24 +349,24 @@ TEST_F(timer, invalid)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		BT_ERR(self->kq, EINVAL, 1, EVFILT_TIMER, EV_ADD, bad[i], 1000,
+		KQ_CHANGE_ERR(self->kq, EINVAL, 1, EVFILT_TIMER, EV_ADD, bad[i], 1000,
 		       NULL);
-		BT_ERR(self->kq, ENOENT, 1, EVFILT_TIMER, EV_DELETE, 0, 0,
+		KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_TIMER, EV_DELETE, 0, 0,
 		       NULL);
 	}
-	BT_ERR(self->kq, EINVAL, 1, EVFILT_TIMER, EV_ADD, 0, -1, NULL);
-	BT_ERR(self->kq, EINVAL, 1, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	KQ_CHANGE_ERR(self->kq, EINVAL, 1, EVFILT_TIMER, EV_ADD, 0, -1, NULL);
+	KQ_CHANGE_ERR(self->kq, EINVAL, 1, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
 	       NOTE_SECONDS, -5, NULL);
-	BT_ERR(self->kq, EINVAL, 1, EVFILT_TIMER, EV_ADD, NOTE_USECONDS,
+	KQ_CHANGE_ERR(self->kq, EINVAL, 1, EVFILT_TIMER, EV_ADD, NOTE_USECONDS,
 	       INTPTR_MIN, NULL);
-	BT_ERR(self->kq, ENOENT, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 
 	/* Modifying an existing timer with bad values fails too. */
-	BT_OK(self->kq, 2, EVFILT_TIMER, EV_ADD, 0, 60000, NULL);
-	BT_ERR(self->kq, EINVAL, 2, EVFILT_TIMER, EV_ADD, 0, -1, NULL);
-	BT_ERR(self->kq, EINVAL, 2, EVFILT_TIMER, EV_ADD,
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_TIMER, EV_ADD, 0, 60000, NULL);
+	KQ_CHANGE_ERR(self->kq, EINVAL, 2, EVFILT_TIMER, EV_ADD, 0, -1, NULL);
+	KQ_CHANGE_ERR(self->kq, EINVAL, 2, EVFILT_TIMER, EV_ADD,
 	       NOTE_SECONDS | NOTE_NSECONDS, 1, NULL);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* NOTE_ABSOLUTE: now + 1 s (realtime, microseconds) fires after ~1 s. */
@@ -378,18 +378,18 @@ TEST_F_TIMEOUT(timer, abstime, 60)
 	if (sizeof(intptr_t) < 8)	/* i386: data is 32 bits */
 		SKIP(return, "an absolute time in microseconds does not fit in data");
 
-	end = bt_real_us() + 1000000;
-	BT_OK(self->kq, 20, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	end = kq_real_us() + 1000000;
+	KQ_CHANGE_OK(self->kq, 20, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
 	      NOTE_ABSOLUTE | NOTE_USECONDS, end, NULL);
-	BT_NONE(self->kq);
-	BT_ONE(self->kq, &ev, 20, EVFILT_TIMER, BT_WAIT_MS);
-	now = bt_real_us();
+	KQ_CHECK_NONE(self->kq);
+	KQ_WAIT_ONE(self->kq, &ev, 20, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	now = kq_real_us();
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
-	ASSERT_GE(now, end - BT_EARLY_MS * 1000) TH_LOG("too early: %lld us before the deadline", end - now);
+	ASSERT_GE(now, end - KQ_EARLY_MS * 1000) TH_LOG("too early: %lld us before the deadline", end - now);
 	/* Not again. */
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 1500));
-	BT_ERR(self->kq, ENOENT, 20, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 1500));
+	KQ_CHANGE_ERR(self->kq, ENOENT, 20, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /* NOTE_ABSTIME is the same bit; seconds unit (NetBSD abstime). */
@@ -403,18 +403,18 @@ TEST_F_TIMEOUT(timer, abstime_seconds, 60)
 	ASSERT_EQ(NOTE_ABSOLUTE, NOTE_ABSTIME);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	deadline = ts.tv_sec + 2;
-	BT_OK(self->kq, 21, EVFILT_TIMER, EV_ADD, NOTE_ABSTIME | NOTE_SECONDS,
+	KQ_CHANGE_OK(self->kq, 21, EVFILT_TIMER, EV_ADD, NOTE_ABSTIME | NOTE_SECONDS,
 	      deadline, NULL);
-	BT_ONE(self->kq, &ev, 21, EVFILT_TIMER, BT_WAIT_MS);
-	now = bt_real_us();
+	KQ_WAIT_ONE(self->kq, &ev, 21, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	now = kq_real_us();
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
-	ASSERT_GE(now, (long long)deadline * 1000000 - BT_EARLY_MS * 1000);
+	ASSERT_GE(now, (long long)deadline * 1000000 - KQ_EARLY_MS * 1000);
 	/* Not periodic, and without EV_CLEAR it stays triggered: data 1. */
-	BT_NOW(self->kq, &ev, 21, EVFILT_TIMER);
+	KQ_NOW(self->kq, &ev, 21, EVFILT_TIMER);
 	ASSERT_EQ(1, ev.data);
-	BT_OK(self->kq, 21, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 21, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* FreeBSD abstime epoch: deadline 0 (ms) fires at once. */
@@ -423,19 +423,19 @@ TEST_F_TIMEOUT(timer, abstime_epoch, 60)
 	struct kevent ev;
 	long long t0, dt;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 22, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE, 0, NULL);
-	BT_ONE(self->kq, &ev, 22, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 22, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE, 0, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 22, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
 	ASSERT_LT(dt, 1000000LL) TH_LOG("a deadline in the past took %lld us", dt);
 	/* Not periodic, but fired for good (no EV_CLEAR): data stays 1. */
-	BT_NOW(self->kq, &ev, 22, EVFILT_TIMER);
+	KQ_NOW(self->kq, &ev, 22, EVFILT_TIMER);
 	ASSERT_EQ(1, ev.data);
 	/* Without EV_ONESHOT the knote stays until deleted (FreeBSD). */
-	BT_OK(self->kq, 22, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 22, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /*
@@ -452,9 +452,9 @@ TEST_F_TIMEOUT(timer, abstime_stays_triggered, 60)
 	struct kevent ev;
 	int i;
 
-	BT_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE, 0, NULL);
 	for (i = 0; i < 4; i++) {
-		BT_ONE(self->kq, &ev, 40, EVFILT_TIMER, BT_WAIT_MS);
+		KQ_WAIT_ONE(self->kq, &ev, 40, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
 		TIMER_EV_OK(&ev);
 		ASSERT_EQ(1, ev.data) TH_LOG("report %d", i);
 		ASSERT_EQ(0, ev.flags & (EV_CLEAR | EV_ONESHOT));
@@ -464,45 +464,45 @@ TEST_F_TIMEOUT(timer, abstime_stays_triggered, 60)
 
 	/* A modify starts over: nothing until the new deadline. */
 	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
-	BT_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE | NOTE_SECONDS,
+	KQ_CHANGE_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE | NOTE_SECONDS,
 	      ts.tv_sec + 3600, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE | NOTE_SECONDS,
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 40, EVFILT_TIMER, EV_ADD, NOTE_ABSOLUTE | NOTE_SECONDS,
 	      ts.tv_sec - 10, NULL);
-	BT_ONE(self->kq, &ev, 40, EVFILT_TIMER, BT_WAIT_MS);
-	BT_NOW(self->kq, &ev, 40, EVFILT_TIMER);
+	KQ_WAIT_ONE(self->kq, &ev, 40, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	KQ_NOW(self->kq, &ev, 40, EVFILT_TIMER);
 	ASSERT_EQ(1, ev.data);
-	BT_OK(self->kq, 40, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 40, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(0, poll(&pfd, 1, 0));
 
 	/* EV_CLEAR: once. */
-	BT_OK(self->kq, 41, EVFILT_TIMER, EV_ADD | EV_CLEAR, NOTE_ABSOLUTE, 0,
+	KQ_CHANGE_OK(self->kq, 41, EVFILT_TIMER, EV_ADD | EV_CLEAR, NOTE_ABSOLUTE, 0,
 	      NULL);
-	BT_ONE(self->kq, &ev, 41, EVFILT_TIMER, BT_WAIT_MS);
+	KQ_WAIT_ONE(self->kq, &ev, 41, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
 	ASSERT_EQ(1, ev.data);
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 300));
-	BT_OK(self->kq, 41, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 300));
+	KQ_CHANGE_OK(self->kq, 41, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 
 	/* EV_ONESHOT: once, and the knote is gone. */
-	BT_OK(self->kq, 42, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_ABSOLUTE,
+	KQ_CHANGE_OK(self->kq, 42, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_ABSOLUTE,
 	      0, NULL);
-	BT_ONE(self->kq, &ev, 42, EVFILT_TIMER, BT_WAIT_MS);
+	KQ_WAIT_ONE(self->kq, &ev, 42, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
 	ASSERT_EQ(1, ev.data);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, 42, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 42, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 
 	/* EV_DISPATCH: one report, then disabled; EV_ENABLE: again. */
-	BT_OK(self->kq, 43, EVFILT_TIMER, EV_ADD | EV_DISPATCH, NOTE_ABSOLUTE,
+	KQ_CHANGE_OK(self->kq, 43, EVFILT_TIMER, EV_ADD | EV_DISPATCH, NOTE_ABSOLUTE,
 	      0, NULL);
-	BT_ONE(self->kq, &ev, 43, EVFILT_TIMER, BT_WAIT_MS);
+	KQ_WAIT_ONE(self->kq, &ev, 43, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
 	ASSERT_EQ(1, ev.data);
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 300));
-	BT_OK(self->kq, 43, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, 43, EVFILT_TIMER);
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 300));
+	KQ_CHANGE_OK(self->kq, 43, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, 43, EVFILT_TIMER);
 	ASSERT_EQ(1, ev.data);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 43, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 43, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /* FreeBSD abstime postboot / preboot: a past deadline fires at once. */
@@ -515,28 +515,28 @@ TEST_F_TIMEOUT(timer, abstime_past, 60)
 	if (sizeof(intptr_t) < 8)	/* i386: data is 32 bits */
 		SKIP(return, "an absolute time in microseconds does not fit in data");
 	ASSERT_EQ(0, clock_gettime(CLOCK_BOOTTIME, &bt));
-	past = bt_real_us() - 1000000;
-	preboot = bt_real_us() - ((long long)bt.tv_sec + 1) * 1000000;
+	past = kq_real_us() - 1000000;
+	preboot = kq_real_us() - ((long long)bt.tv_sec + 1) * 1000000;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 23, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 23, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
 	      NOTE_ABSOLUTE | NOTE_USECONDS, past, NULL);
-	BT_ONE(self->kq, &ev, 23, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	KQ_WAIT_ONE(self->kq, &ev, 23, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
 	ASSERT_LT(dt, 1000000LL);
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 24, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 24, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
 	      NOTE_ABSOLUTE | NOTE_USECONDS, preboot, NULL);
-	BT_ONE(self->kq, &ev, 24, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	KQ_WAIT_ONE(self->kq, &ev, 24, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
 	ASSERT_LT(dt, 1000000LL);
 
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 1000));
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 1000));
 }
 
 /* Updating an absolute timer moves its deadline (both directions). */
@@ -549,38 +549,38 @@ TEST_F_TIMEOUT(timer, abstime_update, 60)
 		SKIP(return, "an absolute time in microseconds does not fit in data");
 
 	/* Far deadline, then pulled in to now + 500 ms. */
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 25, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
-	      NOTE_ABSOLUTE | NOTE_USECONDS, bt_real_us() + 60000000LL, NULL);
-	end = bt_real_us() + 500000;
-	BT_OK(self->kq, 25, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 25, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	      NOTE_ABSOLUTE | NOTE_USECONDS, kq_real_us() + 60000000LL, NULL);
+	end = kq_real_us() + 500000;
+	KQ_CHANGE_OK(self->kq, 25, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
 	      NOTE_ABSOLUTE | NOTE_USECONDS, end, NULL);
-	BT_ONE(self->kq, &ev, 25, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
-	ASSERT_GE(bt_real_us(), end - BT_EARLY_MS * 1000);
+	KQ_WAIT_ONE(self->kq, &ev, 25, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
+	ASSERT_GE(kq_real_us(), end - KQ_EARLY_MS * 1000);
 	ASSERT_LT(dt, 30000000LL);
 	ASSERT_EQ(1, ev.data);
 	TIMER_EV_OK(&ev);
 
 	/* Near deadline pushed out: must not fire at the old one. */
-	BT_OK(self->kq, 26, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
-	      NOTE_ABSOLUTE | NOTE_USECONDS, bt_real_us() + 300000, NULL);
-	end = bt_real_us() + 1500000;
-	BT_OK(self->kq, 26, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	KQ_CHANGE_OK(self->kq, 26, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	      NOTE_ABSOLUTE | NOTE_USECONDS, kq_real_us() + 300000, NULL);
+	end = kq_real_us() + 1500000;
+	KQ_CHANGE_OK(self->kq, 26, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
 	      NOTE_ABSOLUTE | NOTE_USECONDS, end, NULL);
-	BT_ONE(self->kq, &ev, 26, EVFILT_TIMER, BT_WAIT_MS);
-	ASSERT_GE(bt_real_us(), end - BT_EARLY_MS * 1000) TH_LOG("fired at the old deadline");
+	KQ_WAIT_ONE(self->kq, &ev, 26, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	ASSERT_GE(kq_real_us(), end - KQ_EARLY_MS * 1000) TH_LOG("fired at the old deadline");
 	ASSERT_EQ(1, ev.data);
 
 	/* Absolute turned into a relative timer by re-adding. */
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 27, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
-	      NOTE_ABSOLUTE | NOTE_USECONDS, bt_real_us() + 60000000LL, NULL);
-	BT_OK(self->kq, 27, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 300, NULL);
-	BT_ONE(self->kq, &ev, 27, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
-	ASSERT_GE(dt, (300 - BT_EARLY_MS) * 1000LL);
-	BT_NONE(self->kq);
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 27, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+	      NOTE_ABSOLUTE | NOTE_USECONDS, kq_real_us() + 60000000LL, NULL);
+	KQ_CHANGE_OK(self->kq, 27, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 300, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 27, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
+	ASSERT_GE(dt, (300 - KQ_EARLY_MS) * 1000LL);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* FreeBSD test_update: 10 s oneshot re-added as 100 ms uses the new one. */
@@ -589,19 +589,19 @@ TEST_F_TIMEOUT(timer, update, 60)
 	struct kevent ev;
 	long long t0, dt;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 30, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_USECONDS,
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 30, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_USECONDS,
 	      10000000, (void *)1);
-	BT_OK(self->kq, 30, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_USECONDS,
+	KQ_CHANGE_OK(self->kq, 30, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_USECONDS,
 	      100000, (void *)2);
-	BT_ONE(self->kq, &ev, 30, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	KQ_WAIT_ONE(self->kq, &ev, 30, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
 	ASSERT_EQ((void *)2, ev.udata);
-	ASSERT_GE(dt, (100 - BT_EARLY_MS) * 1000LL);
+	ASSERT_GE(dt, (100 - KQ_EARLY_MS) * 1000LL);
 	ASSERT_LT(dt, 9000000LL) TH_LOG("the original 10 s period was used");
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /*
@@ -614,17 +614,17 @@ TEST_F_TIMEOUT(timer, update_equal, 60)
 	struct kevent ev;
 	long long t0, dt;
 
-	BT_OK(self->kq, 31, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 400, NULL);
-	bt_sleep_ms(250);
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 31, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 400, NULL);
-	BT_ONE(self->kq, &ev, 31, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	KQ_CHANGE_OK(self->kq, 31, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 400, NULL);
+	kq_sleep_ms(250);
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 31, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 400, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 31, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
-	ASSERT_GE(dt, (400 - BT_EARLY_MS) * 1000LL) TH_LOG("fired %lld us after the re-add: not restarted", dt);
+	ASSERT_GE(dt, (400 - KQ_EARLY_MS) * 1000LL) TH_LOG("fired %lld us after the re-add: not restarted", dt);
 	/* Only one event from the add and the re-add. */
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 600));
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 600));
 }
 
 /*
@@ -636,17 +636,17 @@ TEST_F_TIMEOUT(timer, update_expired, 60)
 	struct kevent ev;
 	long long t0, dt;
 
-	BT_OK(self->kq, 32, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 100, NULL);
-	bt_sleep_ms(400);
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 32, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 300, NULL);
-	BT_NONE(self->kq);
-	BT_ONE(self->kq, &ev, 32, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	KQ_CHANGE_OK(self->kq, 32, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 100, NULL);
+	kq_sleep_ms(400);
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 32, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 300, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_WAIT_ONE(self->kq, &ev, 32, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
-	ASSERT_GE(dt, (300 - BT_EARLY_MS) * 1000LL);
-	ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 600));
+	ASSERT_GE(dt, (300 - KQ_EARLY_MS) * 1000LL);
+	ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 600));
 }
 
 /*
@@ -660,17 +660,17 @@ TEST_F_TIMEOUT(timer, update_timing, 120)
 	int delay;
 
 	for (delay = 20; delay <= 80; delay += 10) {
-		BT_OK(self->kq, 33, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 50,
+		KQ_CHANGE_OK(self->kq, 33, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 50,
 		      NULL);
-		bt_sleep_ms(delay);
-		t0 = bt_mono_us();
-		BT_OK(self->kq, 33, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 50,
+		kq_sleep_ms(delay);
+		t0 = kq_now_us();
+		KQ_CHANGE_OK(self->kq, 33, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 50,
 		      NULL);
-		BT_ONE(self->kq, &ev, 33, EVFILT_TIMER, BT_WAIT_MS);
-		dt = bt_mono_us() - t0;
+		KQ_WAIT_ONE(self->kq, &ev, 33, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+		dt = kq_now_us() - t0;
 		ASSERT_EQ(1, ev.data);
-		ASSERT_GE(dt, (50 - BT_EARLY_MS) * 1000LL) TH_LOG("delay %d ms: fired %lld us after the re-add", delay, dt);
-		ASSERT_EQ(0, bt_get(self->kq, &ev, 1, 120)) TH_LOG("delay %d ms: a second event", delay);
+		ASSERT_GE(dt, (50 - KQ_EARLY_MS) * 1000LL) TH_LOG("delay %d ms: fired %lld us after the re-add", delay, dt);
+		ASSERT_EQ(0, kq_poll(self->kq, &ev, 1, 120)) TH_LOG("delay %d ms: a second event", delay);
 	}
 }
 
@@ -680,21 +680,21 @@ TEST_F_TIMEOUT(timer, update_periodic, 60)
 	struct kevent ev;
 	long long t0, dt;
 
-	BT_OK(self->kq, 34, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
-	BT_ONE(self->kq, &ev, 34, EVFILT_TIMER, BT_WAIT_MS);
-	BT_ONE(self->kq, &ev, 34, EVFILT_TIMER, BT_WAIT_MS);
-	t0 = bt_mono_us();
-	BT_OK(self->kq, 34, EVFILT_TIMER, EV_ADD, 0, 1000, NULL);
-	BT_ONE(self->kq, &ev, 34, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	KQ_CHANGE_OK(self->kq, 34, EVFILT_TIMER, EV_ADD, 0, 200, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 34, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	KQ_WAIT_ONE(self->kq, &ev, 34, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, 34, EVFILT_TIMER, EV_ADD, 0, 1000, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 34, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	TIMER_EV_OK(&ev);
 	ASSERT_EQ(1, ev.data);
-	ASSERT_GE(dt, (1000 - BT_EARLY_MS) * 1000LL);
+	ASSERT_GE(dt, (1000 - KQ_EARLY_MS) * 1000LL);
 	/* Still periodic, with the new period. */
-	BT_ONE(self->kq, &ev, 34, EVFILT_TIMER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
-	ASSERT_GE(dt, (2000 - BT_EARLY_MS) * 1000LL);
-	BT_OK(self->kq, 34, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 34, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
+	ASSERT_GE(dt, (2000 - KQ_EARLY_MS) * 1000LL);
+	KQ_CHANGE_OK(self->kq, 34, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 }
 
 /* NetBSD oneshot_udata for timers: udata round-trips on a oneshot. */
@@ -702,10 +702,10 @@ TEST_F_TIMEOUT(timer, oneshot_udata, 60)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 1,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 1,
 	      (void *)0xbeefcafeUL);
 	memset(&ev, 0, sizeof(ev));
-	ASSERT_EQ(1, bt_get(self->kq, &ev, 1, BT_WAIT_MS));
+	ASSERT_EQ(1, kq_poll(self->kq, &ev, 1, KQ_TIMER_WAIT_MS));
 	ASSERT_EQ(1u, ev.ident);
 	ASSERT_EQ(EVFILT_TIMER, ev.filter);
 	ASSERT_EQ(1, ev.data);
@@ -719,19 +719,19 @@ TEST_F_TIMEOUT(timer, many_independent, 60)
 	long long t0;
 	int i;
 
-	t0 = bt_mono_us();
-	BT_OK(self->kq, (uintptr_t)-1, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0,
+	t0 = kq_now_us();
+	KQ_CHANGE_OK(self->kq, (uintptr_t)-1, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0,
 	      600, NULL);
-	BT_OK(self->kq, 0, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 200, NULL);
-	BT_OK(self->kq, 123456789, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 400,
+	KQ_CHANGE_OK(self->kq, 0, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 200, NULL);
+	KQ_CHANGE_OK(self->kq, 123456789, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 400,
 	      NULL);
-	BT_ONE(self->kq, &ev, 0, EVFILT_TIMER, BT_WAIT_MS);
-	BT_ONE(self->kq, &ev, 123456789, EVFILT_TIMER, BT_WAIT_MS);
-	ASSERT_GE(bt_mono_us() - t0, (400 - BT_EARLY_MS) * 1000LL);
-	BT_ONE(self->kq, &ev, (uintptr_t)-1, EVFILT_TIMER, BT_WAIT_MS);
-	ASSERT_GE(bt_mono_us() - t0, (600 - BT_EARLY_MS) * 1000LL);
+	KQ_WAIT_ONE(self->kq, &ev, 0, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	KQ_WAIT_ONE(self->kq, &ev, 123456789, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	ASSERT_GE(kq_now_us() - t0, (400 - KQ_EARLY_MS) * 1000LL);
+	KQ_WAIT_ONE(self->kq, &ev, (uintptr_t)-1, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
+	ASSERT_GE(kq_now_us() - t0, (600 - KQ_EARLY_MS) * 1000LL);
 	for (i = 0; i < 3; i++)
-		BT_NONE(self->kq);
+		KQ_CHECK_NONE(self->kq);
 }
 
 /*
@@ -752,9 +752,9 @@ TEST_F_TIMEOUT(timer, close_while_firing, 120)
 			       500 + j, NULL);
 		ASSERT_EQ(0, kevent(kq, ch, 16, NULL, 0, NULL));
 		if (i % 2)
-			bt_get(kq, (struct kevent[4]){ 0 }, 4, 1);
+			kq_poll(kq, (struct kevent[4]){ 0 }, 4, 1);
 		else
-			bt_sleep_ms(1);
+			kq_sleep_ms(1);
 		/* Delete half of them, close with the rest still armed. */
 		for (j = 0; j < 8; j++)
 			EV_SET(&ch[j], j, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
@@ -763,15 +763,15 @@ TEST_F_TIMEOUT(timer, close_while_firing, 120)
 	}
 	/* Re-adding while firing, many times. */
 	for (i = 0; i < 500; i++)
-		BT_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, NOTE_USECONDS, 200,
+		KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_ADD, NOTE_USECONDS, 200,
 		      NULL);
-	BT_OK(self->kq, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
-	bt_sleep_ms(10);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	kq_sleep_ms(10);
 	/* Whatever fired before the delete went with the knote. */
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 
-	BT_OK(self->kq, 2, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 100, NULL);
-	BT_ONE(self->kq, &ev, 2, EVFILT_TIMER, BT_WAIT_MS);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 100, NULL);
+	KQ_WAIT_ONE(self->kq, &ev, 2, EVFILT_TIMER, KQ_TIMER_WAIT_MS);
 	ASSERT_EQ(1, ev.data);
 }
 
@@ -838,22 +838,22 @@ TEST_F_TIMEOUT(tlimit, max_timers, 60)
 	self->kq = kqueue();
 	ASSERT_LE(0, self->kq);
 	for (i = 0; i < 10; i++)
-		BT_OK(self->kq, 100 + i, EVFILT_TIMER, EV_ADD, 0, 600000,
+		KQ_CHANGE_OK(self->kq, 100 + i, EVFILT_TIMER, EV_ADD, 0, 600000,
 		      NULL);
-	BT_ERR(self->kq, ENOMEM, 110, EVFILT_TIMER, EV_ADD, 0, 600000, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOMEM, 110, EVFILT_TIMER, EV_ADD, 0, 600000, NULL);
 	/* Modifying one of the ten is not a new timer. */
-	BT_OK(self->kq, 105, EVFILT_TIMER, EV_ADD, 0, 500000, NULL);
-	BT_OK(self->kq, 100, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
-	BT_OK(self->kq, 110, EVFILT_TIMER, EV_ADD, 0, 600000, NULL);
-	BT_ERR(self->kq, ENOMEM, 111, EVFILT_TIMER, EV_ADD, 0, 600000, NULL);
+	KQ_CHANGE_OK(self->kq, 105, EVFILT_TIMER, EV_ADD, 0, 500000, NULL);
+	KQ_CHANGE_OK(self->kq, 100, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 110, EVFILT_TIMER, EV_ADD, 0, 600000, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOMEM, 111, EVFILT_TIMER, EV_ADD, 0, 600000, NULL);
 	/* Closing the kqueue releases its timers. */
 	close(self->kq);
 	self->kq = kqueue();
 	ASSERT_LE(0, self->kq);
 	for (i = 0; i < 10; i++)
-		BT_OK(self->kq, 200 + i, EVFILT_TIMER, EV_ADD, 0, 600000,
+		KQ_CHANGE_OK(self->kq, 200 + i, EVFILT_TIMER, EV_ADD, 0, 600000,
 		      NULL);
-	BT_ERR(self->kq, ENOMEM, 210, EVFILT_TIMER, EV_ADD, 0, 600000, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOMEM, 210, EVFILT_TIMER, EV_ADD, 0, 600000, NULL);
 }
 
 TEST_HARNESS_MAIN

@@ -10,8 +10,8 @@
  * succeeds, the test fails loudly (and every later test will too).
  */
 #define _GNU_SOURCE
-#include "kq_util.h"
-#include "kq_own.h"
+#include "kq_children.h"
+#include "kq_users.h"
 
 static int try_unload(void)
 {
@@ -123,17 +123,17 @@ TEST(busy_while_child_holds)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
+		alarm(KQ_CHILD_ALARM);
 		close(go[1]);
-		CK(own_recv_byte(go[0], OWN_CHILD_MS) == 'x');
-		CK(close(kq) == 0);
+		KQ_CHILD_CHECK(kq_recv_byte(go[0], KQ_CHILD_MS) == 'x');
+		KQ_CHILD_CHECK(close(kq) == 0);
 		_exit(0);
 	}
 	close(go[0]);
 	ASSERT_EQ(0, close(kq));
 	ASSERT_UNLOAD_BUSY();
-	ASSERT_EQ(0, own_send_byte(go[1], 'x'));
-	OWN_WAIT_CHILD(pid);
+	ASSERT_EQ(0, kq_send_byte(go[1], 'x'));
+	KQ_WAIT_CHILD(pid);
 	close(go[1]);
 	CHECK_DEVICE_WORKS();
 }
@@ -147,10 +147,10 @@ TEST(busy_while_in_flight)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	KQ_OPEN(kq);
 	KQ_CHANGE_OK(kq, 4, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
-	ASSERT_EQ(0, own_send_fd(sv[0], kq));
+	ASSERT_EQ(0, kq_send_fd(sv[0], kq));
 	ASSERT_EQ(0, close(kq));
 	ASSERT_UNLOAD_BUSY();
-	got = own_recv_fd(sv[1], KQ_WAIT_MS);
+	got = kq_recv_fd(sv[1], KQ_WAIT_MS);
 	ASSERT_LE(0, got);
 	/*
 	 * Received back into the owner's table after the owner closed its
@@ -181,12 +181,12 @@ TEST(unprivileged_eperm)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		alarm(OWN_CHILD_ALARM);
-		CK(own_drop_to_nobody() == 0);
-		CK_ERR(try_unload(), EPERM);
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(kq_drop_to_nobody() == 0);
+		KQ_CHILD_CHECK_ERR(try_unload(), EPERM);
 		_exit(0);
 	}
-	OWN_WAIT_CHILD(pid);
+	KQ_WAIT_CHILD(pid);
 	ASSERT_EQ(0, access("/sys/module/kqueue", F_OK));
 	KQ_CHANGE_OK(kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
 	close(kq);

@@ -3,7 +3,7 @@
  * EVFILT_USER: FreeBSD tests/sys/kqueue/libkqueue/user.c, the fflags
  * control operations, Darwin's add-and-trigger and NetBSD oneshot_udata.
  */
-#include "kq_btest.h"
+#include "kq_wait.h"
 
 FIXTURE(user) {
 	int kq;
@@ -24,15 +24,15 @@ FIXTURE_TEARDOWN(user)
 /* kevent(EVFILT_USER, EV_ADD and EV_DELETE): no event, then gone. */
 TEST_F(user, add_delete)
 {
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	/* Triggering a knote that does not exist. */
-	BT_ERR(self->kq, ENOENT, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
-	BT_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_DISABLE, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 1, EVFILT_USER, EV_DISABLE, 0, 0, NULL);
 }
 
 /* kevent(EVFILT_USER, wait): NOTE_TRIGGER, then one event. */
@@ -40,13 +40,13 @@ TEST_F(user, wait)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	/* No control bits, no NOTE_TRIGGER in the returned fflags. */
 	ASSERT_EQ(0u, ev.fflags);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 struct trig_arg {
@@ -61,8 +61,8 @@ static void *trigger_later(void *p)
 {
 	struct trig_arg *a = p;
 
-	bt_sleep_ms(a->delay_ms);
-	a->ret = bt_change(a->kq, a->ident, EVFILT_USER, 0,
+	kq_sleep_ms(a->delay_ms);
+	a->ret = kq_change(a->kq, a->ident, EVFILT_USER, 0,
 			   NOTE_TRIGGER | NOTE_FFCOPY | 0x42, 0, NULL);
 	a->err = errno;
 	return NULL;
@@ -76,11 +76,11 @@ TEST_F(user, wait_blocking)
 	pthread_t t;
 	long long t0, dt;
 
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	ASSERT_EQ(0, pthread_create(&t, NULL, trigger_later, &a));
-	t0 = bt_mono_us();
-	BT_ONE(self->kq, &ev, 2, EVFILT_USER, BT_WAIT_MS);
-	dt = bt_mono_us() - t0;
+	t0 = kq_now_us();
+	KQ_WAIT_ONE(self->kq, &ev, 2, EVFILT_USER, KQ_TIMER_WAIT_MS);
+	dt = kq_now_us() - t0;
 	pthread_join(t, NULL);
 	ASSERT_EQ(0, a.ret) TH_LOG("trigger: %s", strerror(a.err));
 	ASSERT_EQ(0x42u, ev.fflags);
@@ -93,28 +93,28 @@ TEST_F(user, keepudata)
 	struct kevent ev;
 	int a, b;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, &a);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, &a);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ((void *)&a, ev.udata);
 	ASSERT_EQ(0u, ev.fflags);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 
 	/* A re-add replaces udata... */
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, &b);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, &b);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ((void *)&b, ev.udata);
 
 	/* ...and EV_ADD with EV_KEEPUDATA is a contradiction. */
-	BT_ERR(self->kq, EINVAL, 1, EVFILT_USER, EV_ADD | EV_KEEPUDATA, 0, 0,
+	KQ_CHANGE_ERR(self->kq, EINVAL, 1, EVFILT_USER, EV_ADD | EV_KEEPUDATA, 0, 0,
 	       &a);
-	BT_ERR(self->kq, EINVAL, 9, EVFILT_USER, EV_ADD | EV_KEEPUDATA, 0, 0,
+	KQ_CHANGE_ERR(self->kq, EINVAL, 9, EVFILT_USER, EV_ADD | EV_KEEPUDATA, 0, 0,
 	       &a);
-	BT_ERR(self->kq, ENOENT, 9, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 9, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 	/* The failed re-add changed nothing. */
-	BT_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ((void *)&b, ev.udata);
 }
 
@@ -126,27 +126,27 @@ TEST_F(user, disable_enable)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DISABLE, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DISABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 
 	/* FreeBSD's sequence: enable, trigger, event. */
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, 2, EVFILT_USER, EV_DISABLE, 0, 0, NULL);
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 2, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_DISABLE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 2, EVFILT_USER);
 	ASSERT_EQ(0u, ev.fflags);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 
 	/* Both at once: EINVAL. */
-	BT_ERR(self->kq, EINVAL, 2, EVFILT_USER, EV_ENABLE | EV_DISABLE, 0, 0,
+	KQ_CHANGE_ERR(self->kq, EINVAL, 2, EVFILT_USER, EV_ENABLE | EV_DISABLE, 0, 0,
 	       NULL);
 }
 
@@ -156,17 +156,17 @@ TEST_F(user, disable_enable_keepudata)
 	struct kevent ev;
 	int a;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, &a);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DISABLE | EV_KEEPUDATA, 0, 0,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, &a);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DISABLE | EV_KEEPUDATA, 0, 0,
 	      NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ENABLE | EV_KEEPUDATA, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ENABLE | EV_KEEPUDATA, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ((void *)&a, ev.udata);
 	ASSERT_EQ(0u, ev.fflags);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* EV_ONESHOT: one event, then the knote is gone. */
@@ -174,14 +174,14 @@ TEST_F(user, oneshot)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 2, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 2, EVFILT_USER);
 	ASSERT_EQ(0u, ev.fflags);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_ERR(self->kq, ENOENT, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 }
 
 /* NetBSD oneshot_udata, EVFILT_USER flavour. */
@@ -189,15 +189,15 @@ TEST_F(user, oneshot_udata)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0,
 	      (void *)0xbeefcafeUL);
-	BT_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_KEEPUDATA, NOTE_TRIGGER, 0, NULL);
 	memset(&ev, 0, sizeof(ev));
-	ASSERT_EQ(1, bt_get(self->kq, &ev, 1, -1));
+	ASSERT_EQ(1, kq_poll(self->kq, &ev, 1, -1));
 	ASSERT_EQ(1u, ev.ident);
 	ASSERT_EQ(EVFILT_USER, ev.filter);
 	ASSERT_EQ((void *)0xbeefcafeUL, ev.udata);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /*
@@ -209,15 +209,15 @@ TEST_F(user, ffctrl)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFCOPY | 0x00f0f0, 0, NULL);
-	BT_NONE(self->kq);			/* no NOTE_TRIGGER yet */
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFOR | 0x000f00, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFAND | 0x00ff0f, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFNOP | 0x123456, 0, NULL);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFCOPY | 0x00f0f0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);			/* no NOTE_TRIGGER yet */
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFOR | 0x000f00, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFAND | 0x00ff0f, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFNOP | 0x123456, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	/* ((0xf0f0 | 0x0f00) & 0xff0f) = 0xff00 */
 	ASSERT_EQ(0x00ff00u, ev.fflags);
 
@@ -226,31 +226,31 @@ TEST_F(user, ffctrl)
 	 * filt_usertouch() returns kn_sfflags, which only the FF* operations
 	 * change.
 	 */
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFOR | 0x1, 0,
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFOR | 0x1, 0,
 	      NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ(0x00ff01u, ev.fflags);
 
 	/* All 24 bits, and nothing above them. */
-	BT_OK(self->kq, 1, EVFILT_USER, 0,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0,
 	      NOTE_TRIGGER | NOTE_FFCOPY | NOTE_FFLAGSMASK, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ((unsigned int)NOTE_FFLAGSMASK, ev.fflags);
 
 	/* Bits between the 24 and the control bits are not stored. */
-	BT_OK(self->kq, 1, EVFILT_USER, 0,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0,
 	      NOTE_TRIGGER | NOTE_FFCOPY | 0x02000000 | 0x00abcd, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ(0x00abcdu, ev.fflags);
 	ASSERT_EQ(0u, ev.fflags & ~(unsigned int)NOTE_FFLAGSMASK);
 
 	/* FFAND with 0 clears, trigger still fires. */
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFCOPY | 0x7, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFAND, 0, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_FFCOPY | 0x7, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFAND, 0, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ(0u, ev.fflags);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* The fflags given at EV_ADD are combined the same way. */
@@ -258,11 +258,11 @@ TEST_F(user, ffctrl_at_add)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 3, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_FFCOPY | 0x30,
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_FFCOPY | 0x30,
 	      0, NULL);
-	BT_OK(self->kq, 3, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFOR | 0x3, 0,
+	KQ_CHANGE_OK(self->kq, 3, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFOR | 0x3, 0,
 	      NULL);
-	BT_NOW(self->kq, &ev, 3, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 3, EVFILT_USER);
 	ASSERT_EQ(0x33u, ev.fflags);
 }
 
@@ -271,12 +271,12 @@ TEST_F(user, data_passthrough)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 42, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 42, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ(42, ev.data);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, -7, NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, -7, NULL);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ(-7, ev.data);
 }
 
@@ -289,25 +289,25 @@ TEST_F(user, level_vs_clear)
 	struct kevent ev;
 	int i;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFCOPY | 0x5,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFCOPY | 0x5,
 	      0, NULL);
 	for (i = 0; i < 3; i++) {
-		BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+		KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 		ASSERT_EQ(0x5u, ev.fflags);
 	}
-	BT_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
 
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 2, EVFILT_USER);
-	BT_NONE(self->kq);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 2, EVFILT_USER);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 	/* Re-armed by the next trigger. */
-	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 2, EVFILT_USER);
-	BT_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 2, EVFILT_USER);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* Two triggers before one harvest: one event (edge, not a count). */
@@ -315,14 +315,14 @@ TEST_F(user, triggers_coalesce)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFOR | 0x1, 0,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFOR | 0x1, 0,
 	      NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFOR | 0x2, 0,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFOR | 0x2, 0,
 	      NULL);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ(0x3u, ev.fflags);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* Darwin: EV_ADD with NOTE_TRIGGER in the same change fires at once. */
@@ -330,25 +330,25 @@ TEST_F(user, add_and_trigger)
 {
 	struct kevent ch, ev[2];
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0,
 	      (void *)0x11);
-	BT_NOW(self->kq, &ev[0], 1, EVFILT_USER);
+	KQ_NOW(self->kq, &ev[0], 1, EVFILT_USER);
 	ASSERT_EQ((void *)0x11, ev[0].udata);
 	ASSERT_EQ(0u, ev[0].fflags);
-	BT_NONE(self->kq);
+	KQ_CHECK_NONE(self->kq);
 
 	/* Changes and events in one call. */
 	EV_SET(&ch, 2, EVFILT_USER, EV_ADD | EV_ONESHOT,
 	       NOTE_TRIGGER | NOTE_FFCOPY | 0x99, 5, (void *)0x22);
 	memset(ev, 0, sizeof(ev));
-	ASSERT_EQ(1, kevent(self->kq, &ch, 1, ev, 2, &bt_zero));
+	ASSERT_EQ(1, kevent(self->kq, &ch, 1, ev, 2, &kq_zero));
 	ASSERT_EQ(2u, ev[0].ident);
 	ASSERT_EQ(EVFILT_USER, ev[0].filter);
-	ASSERT_EQ(0, ev[0].flags & (EV_ERROR | BT_ACTION_FLAGS));
+	ASSERT_EQ(0, ev[0].flags & (EV_ERROR | KQ_ACTION_FLAGS));
 	ASSERT_EQ(0x99u, ev[0].fflags);
 	ASSERT_EQ((void *)0x22, ev[0].udata);
-	BT_NONE(self->kq);
-	BT_ERR(self->kq, ENOENT, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
 }
 
 /* Knotes with different idents are independent; udata is not the key. */
@@ -356,18 +356,18 @@ TEST_F(user, independent_idents)
 {
 	struct kevent ev;
 
-	BT_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)1);
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)2);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)1);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)2);
 	/* Same ident, other udata: a modify, not a second knote. */
-	BT_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)3);
-	BT_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)3);
-	BT_NOW(self->kq, &ev, 2, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, (void *)3);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)3);
+	KQ_NOW(self->kq, &ev, 2, EVFILT_USER);
 	ASSERT_EQ((void *)3, ev.udata);
-	BT_NONE(self->kq);
-	BT_OK(self->kq, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_ERR(self->kq, ENOENT, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
-	BT_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)1);
-	BT_NOW(self->kq, &ev, 1, EVFILT_USER);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_ERR(self->kq, ENOENT, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, (void *)1);
+	KQ_NOW(self->kq, &ev, 1, EVFILT_USER);
 	ASSERT_EQ((void *)1, ev.udata);
 }
 
@@ -378,14 +378,14 @@ TEST_F(user, two_kqueues)
 	int kq2 = kqueue();
 
 	ASSERT_LE(0, kq2);
-	BT_OK(self->kq, 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(kq2, 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
-	BT_OK(kq2, 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NONE(self->kq);
-	BT_NOW(kq2, &ev, 7, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(kq2, 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_CHANGE_OK(kq2, 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_NOW(kq2, &ev, 7, EVFILT_USER);
 	close(kq2);
-	BT_OK(self->kq, 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	BT_NOW(self->kq, &ev, 7, EVFILT_USER);
+	KQ_CHANGE_OK(self->kq, 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
+	KQ_NOW(self->kq, &ev, 7, EVFILT_USER);
 }
 
 TEST_HARNESS_MAIN

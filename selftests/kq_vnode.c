@@ -22,8 +22,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
-#include "kq_util.h"
-#include "kq_child.h"
+#include "kq_kevent.h"
 
 #define ALL_NOTES	(NOTE_DELETE | NOTE_WRITE | NOTE_EXTEND | NOTE_ATTRIB | \
 			 NOTE_LINK | NOTE_RENAME | NOTE_REVOKE)
@@ -68,9 +67,9 @@ static unsigned int __get_notes(struct __test_metadata *_metadata, int line,
 		TH_LOG("line %d: want one VNODE event on %d, kevent() = %d (%s)",
 		       line, ident, r, r < 0 ? strerror(errno) : "");
 		if (r >= 1)
-			TH_LOG("  got %s", kev_str(&evs[0], b, sizeof(b)));
+			TH_LOG("  got %s", kq_kev_str(&evs[0], b, sizeof(b)));
 		if (r >= 2)
-			TH_LOG("  and %s", kev_str(&evs[1], b, sizeof(b)));
+			TH_LOG("  and %s", kq_kev_str(&evs[1], b, sizeof(b)));
 	}
 	ASSERT_EQ(1, r) {
 		return 0;

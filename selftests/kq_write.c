@@ -6,7 +6,7 @@
 #define _GNU_SOURCE
 #include <limits.h>
 
-#include "kq_util.h"
+#include "kq_fd.h"
 
 /* ------------------------------------------------------------------ */
 /* Pipes.                                                               */
@@ -27,11 +27,11 @@ TEST(pipe_data_is_free_space)
 	EXPECT_EQ(size, ev.data);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
 	empty = ev.data;
-	ASSERT_EQ(100, fill_bytes(p[1], 100));
+	ASSERT_EQ(100, kq_fill_bytes(p[1], 100));
 	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
 	EXPECT_GE(empty - 100, ev.data);
 	EXPECT_LE(PIPE_BUF, ev.data);
-	ASSERT_EQ(100, drain_fd(p[0]));
+	ASSERT_EQ(100, kq_drain_fd(p[0]));
 	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
 	EXPECT_EQ(empty, ev.data);
 }
@@ -46,11 +46,11 @@ TEST(pipe_full_no_event_until_drained)
 	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
 	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
 	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
-	n = fill_until_full(p[1]);
+	n = kq_fill_until_full(p[1]);
 	ASSERT_LT(0, n);
 	/* Less than PIPE_BUF free: not writable. */
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(n, drain_fd(p[0]));
+	ASSERT_EQ(n, kq_drain_fd(p[0]));
 	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
 	EXPECT_EQ(n, ev.data);
 }
@@ -64,13 +64,13 @@ TEST(pipe_full_wait_wakes_on_drain)
 	KQ_OPEN(kq);
 	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
 	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
-	ASSERT_LT(0, fill_until_full(p[1]));
+	ASSERT_LT(0, kq_fill_until_full(p[1]));
 	KQ_CHECK_NONE(kq);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		usleep(200000);
-		_exit(drain_fd(p[0]) > 0 ? 0 : 1);
+		_exit(kq_drain_fd(p[0]) > 0 ? 0 : 1);
 	}
 	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
 	EXPECT_LE(PIPE_BUF, ev.data);
@@ -90,9 +90,9 @@ TEST(pipe_clear_fires_on_new_edge)
 	EXPECT_EQ(EV_CLEAR, ev.flags);
 	/* Still writable, but no new activation. */
 	KQ_CHECK_NONE(kq);
-	ASSERT_LT(0, fill_until_full(p[1]));
+	ASSERT_LT(0, kq_fill_until_full(p[1]));
 	KQ_CHECK_NONE(kq);
-	ASSERT_LT(0, drain_fd(p[0]));
+	ASSERT_LT(0, kq_drain_fd(p[0]));
 	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
 	KQ_CHECK_NONE(kq);
 }
@@ -110,11 +110,11 @@ TEST(pipe_lowat)
 	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, NOTE_LOWAT, size, NULL);
 	KQ_GET_KEV(kq, &ev, p[1], EVFILT_WRITE);
 	EXPECT_EQ(size, ev.data);
-	ASSERT_EQ(1, fill_bytes(p[1], 1));
+	ASSERT_EQ(1, kq_fill_bytes(p[1], 1));
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, NOTE_LOWAT, size + 1,
 		     NULL);
-	ASSERT_EQ(1, drain_fd(p[0]));
+	ASSERT_EQ(1, kq_drain_fd(p[0]));
 	KQ_CHECK_NONE(kq);
 	/* Back to the default: PIPE_BUF. */
 	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
@@ -158,7 +158,7 @@ TEST(pipe_full_reader_closes_eof)
 	KQ_OPEN(kq);
 	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
 	KQ_CHANGE_OK(kq, p[1], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
-	ASSERT_LT(0, fill_until_full(p[1]));
+	ASSERT_LT(0, kq_fill_until_full(p[1]));
 	KQ_CHECK_NONE(kq);
 	/* No free space, but the reader going away is still reported. */
 	ASSERT_EQ(0, close(p[0]));
@@ -176,7 +176,7 @@ TEST(tcp_connected_data_is_free_space)
 	int kq, sv[2], sndbuf;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	ASSERT_EQ(0, getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl));
 	KQ_CHANGE_OK(kq, sv[0], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_WRITE);
@@ -199,7 +199,7 @@ TEST(tcp_unconnected_no_event_until_connected)
 	KQ_CHANGE_OK(kq, s, EVFILT_WRITE, EV_ADD, 0, 0, NULL);
 	/* A fresh, unconnected TCP socket is not writable. */
 	KQ_CHECK_NONE(kq);
-	l = tcp_listener(1, &port);
+	l = kq_tcp_listener(1, &port);
 	ASSERT_LE(0, l);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = htons(port);
@@ -260,11 +260,11 @@ TEST(tcp_listening_never_writable)
 	int kq, l, c;
 
 	KQ_OPEN(kq);
-	l = tcp_listener(4, &port);
+	l = kq_tcp_listener(4, &port);
 	ASSERT_LE(0, l);
 	KQ_CHANGE_OK(kq, l, EVFILT_WRITE, EV_ADD, 0, 0, NULL);
 	KQ_CHECK_NONE(kq);
-	c = tcp_connect(port);
+	c = kq_tcp_connect(port);
 	ASSERT_LE(0, c);
 	usleep(50000);
 	KQ_CHECK_NONE(kq);
@@ -276,11 +276,11 @@ TEST(tcp_peer_reset_eof)
 	int kq, sv[2];
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	KQ_CHANGE_OK(kq, sv[1], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
 	KQ_GET_KEV(kq, &ev, sv[1], EVFILT_WRITE);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
-	ASSERT_EQ(0, close_rst(sv[0]));
+	ASSERT_EQ(0, kq_close_rst(sv[0]));
 	KQ_WAIT_EOF(kq, &ev, sv[1], EVFILT_WRITE);
 	EXPECT_EQ((unsigned int)ECONNRESET, ev.fflags);
 }
@@ -292,7 +292,7 @@ TEST(tcp_full_send_buffer_no_event)
 	long long deadline;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	ASSERT_EQ(0, setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
 				sizeof(small)));
 	KQ_CHANGE_OK(kq, sv[0], EVFILT_WRITE, EV_ADD, 0, 0, NULL);
@@ -300,7 +300,7 @@ TEST(tcp_full_send_buffer_no_event)
 	/* The peer does not read: sooner or later nothing fits. */
 	deadline = kq_now_ms() + KQ_SETTLE_MS;
 	for (;;) {
-		ASSERT_LE(0, fill_until_full(sv[0]));
+		ASSERT_LE(0, kq_fill_until_full(sv[0]));
 		usleep(20000);
 		if (kq_poll(kq, &ev, 1, 0) == 0)
 			break;
@@ -310,7 +310,7 @@ TEST(tcp_full_send_buffer_no_event)
 	/* The peer reads: writable again. */
 	deadline = kq_now_ms() + KQ_WAIT_MS;
 	for (;;) {
-		drain_fd(sv[1]);
+		kq_drain_fd(sv[1]);
 		if (kq_poll(kq, &ev, 1, 50) == 1)
 			break;
 		ASSERT_GT(deadline, kq_now_ms());
@@ -331,10 +331,10 @@ TEST(unix_stream_write)
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_WRITE);
 	EXPECT_LT(0, ev.data);
 	EXPECT_EQ(0, ev.flags & EV_EOF);
-	n = fill_until_full(sv[0]);
+	n = kq_fill_until_full(sv[0]);
 	ASSERT_LT(0, n);
 	KQ_CHECK_NONE(kq);
-	ASSERT_EQ(n, drain_fd(sv[1]));
+	ASSERT_EQ(n, kq_drain_fd(sv[1]));
 	KQ_GET_KEV(kq, &ev, sv[0], EVFILT_WRITE);
 	EXPECT_LT(0, ev.data);
 	ASSERT_EQ(0, close(sv[1]));
@@ -369,7 +369,7 @@ TEST(regular_file_always_writable)
 	KQ_GET_KEV(kq, &ev, fd, EVFILT_WRITE);
 	EXPECT_EQ((void *)5, ev.udata);
 	/* Level-triggered and always true. */
-	ASSERT_EQ(100, fill_bytes(fd, 100));
+	ASSERT_EQ(100, kq_fill_bytes(fd, 100));
 	KQ_GET_KEV(kq, &ev, fd, EVFILT_WRITE);
 	KQ_GET_KEV(kq, &ev, fd, EVFILT_WRITE);
 }
@@ -384,7 +384,7 @@ TEST(empty_tcp)
 	long long deadline;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	/* Bounded buffers keep the fill short under emulation. */
 	ASSERT_EQ(0, setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
 				sizeof(small)));
@@ -396,12 +396,12 @@ TEST(empty_tcp)
 	EXPECT_EQ(0, ev.data);
 	EXPECT_EQ((void *)7, ev.udata);
 	/* The peer does not read: data stays queued, not empty. */
-	ASSERT_LT(0, fill_until_full(sv[0]));
+	ASSERT_LT(0, kq_fill_until_full(sv[0]));
 	KQ_CHECK_NONE(kq);
 	/* The peer reads everything: empty again (TCP needs a moment). */
 	deadline = kq_now_ms() + KQ_WAIT_MS;
 	for (;;) {
-		drain_fd(sv[1]);
+		kq_drain_fd(sv[1]);
 		if (kq_poll(kq, &ev, 1, 50) == 1)
 			break;
 		ASSERT_GT(deadline, kq_now_ms());
@@ -427,10 +427,10 @@ TEST(except_oob_tcp)
 	int r;
 
 	KQ_OPEN(kq);
-	ASSERT_EQ(0, tcp_pair(sv));
+	ASSERT_EQ(0, kq_tcp_pair(sv));
 	KQ_CHANGE_OK(kq, sv[1], EVFILT_EXCEPT, EV_ADD, NOTE_OOB, 0, NULL);
-	ASSERT_EQ(3, fill_bytes(sv[0], 3));
-	WAIT_FIONREAD(sv[1], 3);
+	ASSERT_EQ(3, kq_fill_bytes(sv[0], 3));
+	KQ_WAIT_FIONREAD(sv[1], 3);
 	/* In-band data is not an exception. */
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(1, send(sv[0], "!", 1, MSG_OOB));
