@@ -396,7 +396,6 @@ static inline bool kq_knote_fd_current(struct knote *kn,
 
 /* kq_kevent.c */
 long kq_ioctl_kevent(struct kq *kq, void __user *uarg);
-const struct kq_filter *kq_filter_of(s16 filter);
 int kq_knote_add(struct kq *kq, const struct kq_kev *kev,
 		 const struct kq_filter *fop, struct file **file,
 		 struct knote **out);
