@@ -532,9 +532,29 @@ struct kq_uacct *kq_uacct_get(void);
 void kq_uacct_put(struct kq_uacct *u);
 bool kq_uacct_charge(struct kq_uacct *u);
 void kq_uacct_uncharge(struct kq_uacct *u);
-bool kq_credit_take(struct kq *kq, size_t bytes);
-void kq_credit_give(struct kq *kq, size_t bytes);
+bool kq_credit_refill(struct kq *kq, size_t bytes);
+void kq_credit_trim(struct kq *kq);
 void kq_credit_return(struct kq *kq);
+
+#define KQ_CREDIT_CHUNK	4096
+
+/* A knote's @bytes from the kqueue's credit (kq_uacct.c); kq->mtx held. */
+static inline bool kq_credit_take(struct kq *kq, size_t bytes)
+{
+	if (likely(kq->credit >= bytes)) {
+		kq->credit -= bytes;
+		return true;
+	}
+	return kq_credit_refill(kq, bytes);
+}
+
+static inline void kq_credit_give(struct kq *kq, size_t bytes)
+{
+	kq->credit += bytes;
+	if (unlikely(kq->credit > 2 * KQ_CREDIT_CHUNK))
+		kq_credit_trim(kq);
+}
+
 bool kq_uacct_charge_bytes(struct kq_uacct *u, size_t bytes);
 void kq_uacct_uncharge_bytes(struct kq_uacct *u, size_t bytes);
 bool kq_uacct_charge_timer(struct kq_uacct *u);

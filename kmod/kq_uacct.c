@@ -118,41 +118,31 @@ void kq_uacct_uncharge(struct kq_uacct *u)
 }
 
 /*
- * A knote's bytes, from its kqueue's credit: the account is charged a
- * chunk at a time, so that a registration pays no atomic operation for
- * them.  A kqueue holds at most two chunks unused (8 KiB over the
- * limit, at worst).  kq->mtx held.
+ * A knote's bytes come from its kqueue's credit (kq_credit_take(), kq.h):
+ * the account is charged a chunk at a time, so that a registration pays
+ * no atomic operation for them.  A kqueue holds at most two chunks
+ * unused (8 KiB over the limit, at worst).  kq->mtx held.
  */
-#define KQ_CREDIT_CHUNK	4096
-
-bool kq_credit_take(struct kq *kq, size_t bytes)
+bool kq_credit_refill(struct kq *kq, size_t bytes)
 {
 	size_t want = max_t(size_t, bytes, KQ_CREDIT_CHUNK);
 
 	lockdep_assert_held(&kq->mtx);
-	if (kq->credit < bytes) {
-		/* near the limit, the bytes alone may still fit */
-		if (!kq_uacct_charge_bytes(kq->uacct, want)) {
-			if (want == bytes ||
-			    !kq_uacct_charge_bytes(kq->uacct, bytes))
-				return false;
-			want = bytes;
-		}
-		kq->credit += want;
+	/* near the limit, the bytes alone may still fit */
+	if (!kq_uacct_charge_bytes(kq->uacct, want)) {
+		if (want == bytes || !kq_uacct_charge_bytes(kq->uacct, bytes))
+			return false;
+		want = bytes;
 	}
-	kq->credit -= bytes;
+	kq->credit += want - bytes;
 	return true;
 }
 
-void kq_credit_give(struct kq *kq, size_t bytes)
+void kq_credit_trim(struct kq *kq)
 {
 	lockdep_assert_held(&kq->mtx);
-	kq->credit += bytes;
-	if (kq->credit > 2 * KQ_CREDIT_CHUNK) {
-		kq_uacct_uncharge_bytes(kq->uacct,
-					kq->credit - KQ_CREDIT_CHUNK);
-		kq->credit = KQ_CREDIT_CHUNK;
-	}
+	kq_uacct_uncharge_bytes(kq->uacct, kq->credit - KQ_CREDIT_CHUNK);
+	kq->credit = KQ_CREDIT_CHUNK;
 }
 
 /* The kqueue goes: what it holds unused goes back. */
