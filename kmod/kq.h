@@ -556,6 +556,7 @@ static inline void kq_credit_give(struct kq *kq, size_t bytes)
 }
 
 bool kq_uacct_charge_bytes(struct kq_uacct *u, size_t bytes);
+void *kq_uacct_zalloc(struct kq_uacct *u, size_t size, gfp_t gfp);
 void kq_uacct_uncharge_bytes(struct kq_uacct *u, size_t bytes);
 bool kq_uacct_charge_timer(struct kq_uacct *u);
 void kq_uacct_uncharge_timer(struct kq_uacct *u);

@@ -262,13 +262,9 @@ static struct kq_fsmark *kq_fs_hub(struct kq *kq, struct inode *inode,
 			kq_hub_flush(&m->hub);
 		return m;
 	}
-	if (!kq_uacct_charge_bytes(kq->uacct, KQ_FSMARK_BYTES))
+	m = kq_uacct_zalloc(kq->uacct, sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
 		return ERR_PTR(-ENOMEM);
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-	if (!m) {
-		kq_uacct_uncharge_bytes(kq->uacct, KQ_FSMARK_BYTES);
-		return ERR_PTR(-ENOMEM);
-	}
 	kq_hub_init(&m->hub, kq, kq_fs_fanout);
 	m->key = key;
 	INIT_LIST_HEAD(&m->knotes);

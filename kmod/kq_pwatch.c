@@ -253,13 +253,9 @@ static struct kq_pwatch *kq_pwatch_alloc(struct kq *kq, struct pid *pid,
 {
 	struct kq_pwatch *pw;
 
-	if (!kq_uacct_charge_bytes(kq->uacct, KQ_PWATCH_BYTES))
+	pw = kq_uacct_zalloc(kq->uacct, sizeof(*pw), gfp);
+	if (!pw)
 		return NULL;
-	pw = kzalloc(sizeof(*pw), gfp);
-	if (!pw) {
-		kq_uacct_uncharge_bytes(kq->uacct, KQ_PWATCH_BYTES);
-		return NULL;
-	}
 	kq_hub_init(&pw->hub, kq, kq_proc_fanout);
 	pw->pid = get_pid(pid);
 	init_waitqueue_func_entry(&pw->wait, kq_pwatch_wake);

@@ -152,13 +152,9 @@ static struct kq_sigwatch *kq_sigwatch_get(struct kq *kq, struct pid *pid)
 		kq_hub_flush(&sw->hub);
 		return sw;
 	}
-	if (!kq_uacct_charge_bytes(kq->uacct, KQ_SIGWATCH_BYTES))
+	sw = kq_uacct_zalloc(kq->uacct, sizeof(*sw), GFP_KERNEL_ACCOUNT);
+	if (!sw)
 		return ERR_PTR(-ENOMEM);
-	sw = kzalloc(sizeof(*sw), GFP_KERNEL_ACCOUNT);
-	if (!sw) {
-		kq_uacct_uncharge_bytes(kq->uacct, KQ_SIGWATCH_BYTES);
-		return ERR_PTR(-ENOMEM);
-	}
 	kq_hub_init(&sw->hub, kq, kq_sig_fanout);
 	INIT_LIST_HEAD(&sw->knotes);
 	e = kq_watchtab_add(&kq_sig_tab, (unsigned long)pid, &sw->link,

@@ -103,6 +103,23 @@ void kq_uacct_uncharge_bytes(struct kq_uacct *u, size_t bytes)
 	atomic_long_sub(bytes, &u->bytes);
 }
 
+/*
+ * A hub's memory (a process or signal watch, an fsnotify mark), charged
+ * to @u as kmalloc's size class of @size; kq_uacct_uncharge_bytes() with
+ * kmalloc_size_roundup(@size) when it goes.  Any context @gfp allows.
+ */
+void *kq_uacct_zalloc(struct kq_uacct *u, size_t size, gfp_t gfp)
+{
+	void *p;
+
+	if (!kq_uacct_charge_bytes(u, kmalloc_size_roundup(size)))
+		return NULL;
+	p = kzalloc(size, gfp);
+	if (!p)
+		kq_uacct_uncharge_bytes(u, kmalloc_size_roundup(size));
+	return p;
+}
+
 /* One knote (its bytes: kq_credit_take()). */
 bool kq_uacct_charge(struct kq_uacct *u)
 {
