@@ -3,11 +3,12 @@
 #   make                  kqueue.ko for each target kernel (6.1, 6.12, 7.3), the
 #                         shim, the selftests, the demos and the VM's module loader
 #   make KVER=<release>   the module for one kernel only (or KDIR=<headers dir>)
-#   make check            install dependencies, build (also the 6.1-debug kernel,
-#                         once per machine), run the selftests in a VM on every
-#                         target kernel, and libevent's and CPython's kqueue
-#                         tests against epoll on 6.1, 6.12 and 7.3 (make clients
-#                         builds them); ends "N passed, N failed, N skipped"
+#   make check            install dependencies, build, and run scripts/kq-check's
+#                         lanes two at a time: the selftests in a VM on every
+#                         target kernel (6.1-debug built once per machine), real
+#                         clients' suites on epoll and kqueue (make clients
+#                         builds them), DKMS and the packages; ends
+#                         "N passed, N failed, N skipped"
 #   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
 #   make deb              the Debian packages (kqueue-dkms, libkqueue0,
 #                         libkqueue-dev, kqueue-tools) into build/deb/, checked
@@ -115,11 +116,11 @@ $(KSFT_HDRS) &: $(LINUX_SOURCE)
 	tar -xJf $< -C $(BUILD)/kselftest --strip-components=4 --touch \
 		$(patsubst %,linux-source-6.1/tools/testing/selftests/%,$(notdir $(KSFT_HDRS)))
 
+# The debug kernel and the clients are built inside scripts/kq-check's lanes,
+# where their builds overlap other lanes' VMs.
 check:
 	scripts/install-deps
-	$(if $(filter 6.1-debug,$(SERIES)),scripts/build-debug-kernel)
-	$(MAKE) all
-	$(MAKE) clients dkms-source
+	$(MAKE) all dkms-source
 	scripts/kq-check $(SERIES)
 
 # Real clients for make check, built against the shim from Debian's source
