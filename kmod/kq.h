@@ -49,6 +49,8 @@
 #include <linux/rhashtable-types.h>
 #include <linux/hash.h>
 #include <linux/fdtable.h>
+#include <linux/uidgid.h>
+#include <linux/workqueue.h>
 #include <linux/kqueue.h>
 
 struct kq_owner;
@@ -419,7 +421,28 @@ void kq_cponfork_release(struct kq *kq);
 int kq_cponfork_init(void);
 void kq_cponfork_exit(void);
 
-/* kq_close.c */
+/* kq_close.c; struct kq_owner is here for the inline count below */
+struct kq_owner {
+	struct hlist_node node;		/* kq_owners, RCU readers */
+	struct files_struct *files;	/* identity; not dereferenced once dead */
+	struct mutex lock;		/* kqs */
+	struct list_head kqs;
+	refcount_t ref;
+	atomic_t nfd;			/* descriptor knotes in its kqueues */
+	atomic_t dead;
+	struct callback_head teardown_cb;
+	struct work_struct teardown_work;
+	struct rcu_head rcu;
+};
+
+/* A descriptor knote made (+1) or dropped (-1); kq->mtx held. */
+static inline void kq_owner_fd_knote(struct kq *kq, int delta)
+{
+	kq->nfdknotes += delta;
+	if (kq->owner)
+		atomic_add(delta, &kq->owner->nfd);
+}
+
 int kq_owner_attach(struct kq *kq);
 bool kq_owner_exists(struct files_struct *files);
 struct kq_each {
@@ -430,7 +453,6 @@ void kq_owner_visit_kqs(struct files_struct *files, struct kq_each *each);
 void kq_cb_get(void);
 void kq_cb_done(void);
 void kq_owner_detach(struct kq *kq);
-void kq_owner_fd_knote(struct kq *kq, int delta);
 bool kq_owner_is_current(struct kq *kq);
 bool kq_owner_is(struct kq *kq, fl_owner_t files);
 bool kq_close_tracked(void);
@@ -530,8 +552,52 @@ void kq_signal_exit(void);
 void kq_uacct_init(void);
 struct kq_uacct *kq_uacct_get(void);
 void kq_uacct_put(struct kq_uacct *u);
-bool kq_uacct_charge(struct kq_uacct *u);
-void kq_uacct_uncharge(struct kq_uacct *u);
+
+/*
+ * One user's account.  The per-knote charges are inline: they are in
+ * every registration's path (icount: a call each way cost ~10
+ * instructions an EV_ADD/EV_DELETE pair).
+ */
+struct kq_uacct {
+	struct hlist_node node;
+	kuid_t uid;
+	refcount_t ref;
+	atomic_long_t knotes;
+	atomic_long_t bytes;
+	atomic_t timers;
+	struct rcu_head rcu;	/* a fork probe may charge it late */
+};
+
+extern unsigned long kq_max_user_knotes;
+extern unsigned int kq_max_user_timers;
+
+/* One knote (its bytes: kq_credit_take()). */
+static inline bool kq_uacct_charge(struct kq_uacct *u)
+{
+	if (atomic_long_inc_return(&u->knotes) <= READ_ONCE(kq_max_user_knotes))
+		return true;
+	atomic_long_dec(&u->knotes);
+	return false;
+}
+
+static inline void kq_uacct_uncharge(struct kq_uacct *u)
+{
+	atomic_long_dec(&u->knotes);
+}
+
+static inline bool kq_uacct_charge_timer(struct kq_uacct *u)
+{
+	if (atomic_inc_return(&u->timers) <= READ_ONCE(kq_max_user_timers))
+		return true;
+	atomic_dec(&u->timers);
+	return false;
+}
+
+static inline void kq_uacct_uncharge_timer(struct kq_uacct *u)
+{
+	atomic_dec(&u->timers);
+}
+
 bool kq_credit_refill(struct kq *kq, size_t bytes);
 void kq_credit_trim(struct kq *kq);
 void kq_credit_return(struct kq *kq);
@@ -558,8 +624,6 @@ static inline void kq_credit_give(struct kq *kq, size_t bytes)
 bool kq_uacct_charge_bytes(struct kq_uacct *u, size_t bytes);
 void *kq_uacct_zalloc(struct kq_uacct *u, size_t size, gfp_t gfp);
 void kq_uacct_uncharge_bytes(struct kq_uacct *u, size_t bytes);
-bool kq_uacct_charge_timer(struct kq_uacct *u);
-void kq_uacct_uncharge_timer(struct kq_uacct *u);
 
 /* kq_kfilter.c */
 long kq_ioctl_kfilter(unsigned int cmd, void __user *uarg);

@@ -48,19 +48,6 @@
 #include "kq.h"
 #include "kq_compat.h"
 
-struct kq_owner {
-	struct hlist_node node;		/* kq_owners, RCU readers */
-	struct files_struct *files;	/* identity; not dereferenced once dead */
-	struct mutex lock;		/* kqs */
-	struct list_head kqs;
-	refcount_t ref;
-	atomic_t nfd;			/* descriptor knotes in its kqueues */
-	atomic_t dead;
-	struct callback_head teardown_cb;
-	struct work_struct teardown_work;
-	struct rcu_head rcu;
-};
-
 struct kq_sweep {
 	struct callback_head cb;
 	struct kq_owner *owner;
@@ -278,14 +265,6 @@ void kq_owner_detach(struct kq *kq)
 	list_del(&kq->owner_link);
 	mutex_unlock(&o->lock);
 	kq_owner_put(o);
-}
-
-/* kq->mtx held. */
-void kq_owner_fd_knote(struct kq *kq, int delta)
-{
-	kq->nfdknotes += delta;
-	if (kq->owner)
-		atomic_add(delta, &kq->owner->nfd);
 }
 
 bool kq_owner_is(struct kq *kq, fl_owner_t files)

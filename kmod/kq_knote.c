@@ -232,12 +232,17 @@ err_uncharge:
 /* Free a knote that was never attached or inserted.  kq->mtx held. */
 void kq_knote_free(struct knote *kn)
 {
+	size_t bytes = kq_knote_bytes(kn->fop, false);
+
 	if (kn->file)
 		fput(kn->file);
-	kq_credit_give(kn->kq, kq_knote_bytes(kn->fop, kn->x));
+	if (kn->x) {	/* rare: the usual knote pays no kfree() call */
+		bytes += kq_knote_ext_bytes;
+		kfree(kn->x);
+	}
+	kq_credit_give(kn->kq, bytes);
 	kq_uacct_uncharge(kn->kq->uacct);
 	atomic_dec(&kq_live_knotes);
-	kfree(kn->x);
 	kmem_cache_free(kq_knote_cache_of(kn->fop), kn);
 }
 

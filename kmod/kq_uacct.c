@@ -17,17 +17,7 @@
 #include <linux/mm.h>
 #include "kq.h"
 
-struct kq_uacct {
-	struct hlist_node node;
-	kuid_t uid;
-	refcount_t ref;
-	atomic_long_t knotes;
-	atomic_long_t bytes;
-	atomic_t timers;
-	struct rcu_head rcu;	/* a fork probe may charge it late */
-};
-
-static unsigned long kq_max_user_knotes;
+unsigned long kq_max_user_knotes;
 module_param_named(max_user_knotes, kq_max_user_knotes, ulong, 0644);
 MODULE_PARM_DESC(max_user_knotes, "Limit on one user's knotes (ENOMEM beyond)");
 
@@ -36,7 +26,7 @@ module_param_named(max_user_bytes, kq_max_user_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_user_bytes, "Limit on the memory one user's knotes and watches take, in bytes (ENOMEM beyond)");
 
 /* A quarter of the machine's backstop (max_timers): four users to fill it. */
-static unsigned int kq_max_user_timers = 16384;
+unsigned int kq_max_user_timers = 16384;
 module_param_named(max_user_timers, kq_max_user_timers, uint, 0644);
 MODULE_PARM_DESC(max_user_timers, "Limit on one user's EVFILT_TIMER knotes (ENOMEM beyond)");
 
@@ -120,20 +110,6 @@ void *kq_uacct_zalloc(struct kq_uacct *u, size_t size, gfp_t gfp)
 	return p;
 }
 
-/* One knote (its bytes: kq_credit_take()). */
-bool kq_uacct_charge(struct kq_uacct *u)
-{
-	if (atomic_long_inc_return(&u->knotes) <= READ_ONCE(kq_max_user_knotes))
-		return true;
-	atomic_long_dec(&u->knotes);
-	return false;
-}
-
-void kq_uacct_uncharge(struct kq_uacct *u)
-{
-	atomic_long_dec(&u->knotes);
-}
-
 /*
  * A knote's bytes come from its kqueue's credit (kq_credit_take(), kq.h):
  * the account is charged a chunk at a time, so that a registration pays
@@ -169,15 +145,3 @@ void kq_credit_return(struct kq *kq)
 	kq->credit = 0;
 }
 
-bool kq_uacct_charge_timer(struct kq_uacct *u)
-{
-	if (atomic_inc_return(&u->timers) <= READ_ONCE(kq_max_user_timers))
-		return true;
-	atomic_dec(&u->timers);
-	return false;
-}
-
-void kq_uacct_uncharge_timer(struct kq_uacct *u)
-{
-	atomic_dec(&u->timers);
-}
