@@ -495,6 +495,15 @@ struct kq_watchtab {
 	void (*release)(unsigned long key);	/* a removed entry's key */
 };
 
+/*
+ * A table keyed by struct pid: an entry holds a reference on its key, or
+ * a freed pid could be reused by another process while still watched.
+ */
+void kq_watchtab_get_pid(unsigned long key);
+void kq_watchtab_put_pid(unsigned long key);
+#define KQ_WATCHTAB_BY_PID \
+	{ .hold = kq_watchtab_get_pid, .release = kq_watchtab_put_pid }
+
 int kq_watchtab_init(struct kq_watchtab *t);
 void kq_watchtab_destroy(struct kq_watchtab *t);
 struct kq_watch_entry *kq_watchtab_lookup(struct kq_watchtab *t,

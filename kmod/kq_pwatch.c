@@ -46,19 +46,7 @@
 #define KQ_TRACE_SIGNAL_IGNORED		1
 #define KQ_TRACE_SIGNAL_OVERFLOW_FAIL	3
 
-static void kq_proc_hold(unsigned long key)
-{
-	get_pid((struct pid *)key);
-}
-
-static void kq_proc_release(unsigned long key)
-{
-	put_pid((struct pid *)key);
-}
-
-static struct kq_watchtab kq_proc_tab = {
-	.hold = kq_proc_hold, .release = kq_proc_release,
-};
+static struct kq_watchtab kq_proc_tab = KQ_WATCHTAB_BY_PID;
 
 static struct tracepoint *kq_fork_tp, *kq_exec_tp, *kq_signal_tp;
 

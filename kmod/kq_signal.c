@@ -32,20 +32,7 @@ struct kq_sigwatch {
 	u32 count[_NSIG];		/* not yet fanned out, under kq->lock */
 };
 
-/* a reference: a freed key could be reused by another process */
-static void kq_sig_hold(unsigned long key)
-{
-	get_pid((struct pid *)key);
-}
-
-static void kq_sig_release(unsigned long key)
-{
-	put_pid((struct pid *)key);
-}
-
-static struct kq_watchtab kq_sig_tab = {
-	.hold = kq_sig_hold, .release = kq_sig_release,
-};
+static struct kq_watchtab kq_sig_tab = KQ_WATCHTAB_BY_PID;
 
 static struct tracepoint *kq_sig_tp;
 

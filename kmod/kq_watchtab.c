@@ -26,7 +26,18 @@
  */
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <linux/pid.h>
 #include "kq.h"
+
+void kq_watchtab_get_pid(unsigned long key)
+{
+	get_pid((struct pid *)key);
+}
+
+void kq_watchtab_put_pid(unsigned long key)
+{
+	put_pid((struct pid *)key);
+}
 
 static const struct rhashtable_params kq_watch_params = {
 	.key_len = sizeof(unsigned long),
