@@ -10,6 +10,8 @@
 #                         builds them), DKMS and the packages; ends
 #                         "N passed, N failed, N skipped"
 #   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
+#   make clean-cache      remove the caches in /var/cache/kqueue-linux (make
+#                         check prunes their entries no current key uses)
 #   make deb              the Debian packages (kqueue-dkms, libkqueue0,
 #                         libkqueue-dev, kqueue-tools) into build/deb/, checked
 #                         with lintian (scripts/build-deb, packaging/debian/)
@@ -30,7 +32,7 @@ TOP		:= $(CURDIR)
 BUILD		:= $(TOP)/build
 SERIES		?= 6.1 6.12 7.3 6.1-debug
 KMOD_SRC	?= $(TOP)/kmod
-KERNEL_CACHE	?= /var/cache/kqueue-linux/kernels
+KERNEL_CACHE	?= $(shell scripts/cache-dir kernels)
 export KQ_KERNEL_CACHE := $(KERNEL_CACHE)
 
 # Target kernels: one given by KVER or KDIR, else the newest cached of each series.
@@ -62,7 +64,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: install uninstall dkms-source deb all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz
+.PHONY: install uninstall dkms-source deb all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz clean-cache
 all: modules shim selftests shim32 selftests32 demo-prog loader
 
 # Two kernels build from one source: each gets build/<kver>/kmod-<key>/ with
@@ -70,7 +72,8 @@ all: modules shim selftests shim32 selftests32 demo-prog loader
 # determines the objects besides the sources: the kernel's configuration
 # (which names its compiler, CONFIG_CC_VERSION_TEXT) and its symbol versions,
 # so that two configurations of one release (KDIR=) do not share objects.
-# build/<kver>/kmod links to the directory of the last build.
+# build/<kver>/kmod links to the directory of the last build; those of other
+# keys are removed (their kernel's config changed, or another KDIR was built).
 kmod_key = $(shell cat $(call kdir,$1)/.config $(call kdir,$1)/Module.symvers 2>/dev/null | sha256sum | cut -c1-12)
 modules: $(KVERS:%=$(BUILD)/%/kmod/kqueue.ko)
 ifeq ($(strip $(KVERS)),)
@@ -83,6 +86,7 @@ $(BUILD)/%/kmod/kqueue.ko: FORCE
 	@if [ -d $(BUILD)/$*/kmod ] && [ ! -L $(BUILD)/$*/kmod ]; then rm -rf $(BUILD)/$*/kmod; fi
 	@ln -sfn $(notdir $(KMOD_DIR)) $(BUILD)/$*/kmod
 	@find $(KMOD_DIR) -maxdepth 1 -type l -delete
+	@find $(BUILD)/$* -mindepth 1 -maxdepth 1 -name 'kmod-*' ! -name $(notdir $(KMOD_DIR)) -exec rm -rf {} +
 	@ln -sf $(wildcard $(KMOD_SRC)/*.c $(KMOD_SRC)/*.h $(KMOD_SRC)/Kbuild) $(KMOD_DIR)/
 	$(NO_WARNINGS) scripts/kbuild $(call kdir,$*) M=$(KMOD_DIR) KQ_TOP=$(TOP) W=1 modules
 
@@ -117,11 +121,13 @@ $(KSFT_HDRS) &: $(LINUX_SOURCE)
 		$(patsubst %,linux-source-6.1/tools/testing/selftests/%,$(notdir $(KSFT_HDRS)))
 
 # The debug kernel and the clients are built inside scripts/kq-check's lanes,
-# where their builds overlap other lanes' VMs.
+# where their builds overlap other lanes' VMs; once they are made, kq-check
+# prunes the caches' entries that no current key uses (KQ_CACHE_PRUNE: after
+# the builds, since a new debug kernel starts from the previous tree).
 check:
 	scripts/install-deps
 	$(MAKE) all dkms-source
-	scripts/kq-check $(SERIES)
+	KQ_CACHE_PRUNE=1 scripts/kq-check $(SERIES)
 
 # Real clients for make check, built against the shim from Debian's source
 # packages and cached in /var/cache/kqueue-linux/clients (silent when built).
@@ -209,6 +215,11 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# /var/cache/kqueue-linux (scripts/cache-dir): kernels, debug kernel, build
+# roots, clients; prints what it frees.
+clean-cache:
+	scripts/kq-cache clean
 
 FORCE:
 
