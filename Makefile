@@ -129,6 +129,7 @@ clients: shim
 	scripts/build-cpython
 	scripts/build-redis
 	scripts/build-ev
+	scripts/build-twisted
 
 # Cached in /var/cache/kqueue-linux/debug/<key>/; silent when already built.
 debug-kernel:
