@@ -136,6 +136,7 @@ clients: shim
 	scripts/build-cpython
 	scripts/build-redis
 	scripts/build-ev
+	scripts/build-twisted
 
 # Cached in /var/cache/kqueue-linux/debug/<key>/; silent when already built.
 debug-kernel:
