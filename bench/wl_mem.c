@@ -26,12 +26,13 @@ static long read_long(const char *dir, const char *file)
 
 /*
  * Free objects that SLUB keeps for quick reuse count as in use until the
- * cache is shrunk: the per-CPU slabs and partial lists up to 6.x, and from
- * 6.18 (so on 7.x) the per-CPU sheaves and the node's barn, which hold up
- * to hundreds of objects and absorb the run's allocations whole (7.3 read
- * 0 slab bytes and 0.7 objects per descriptor without this).  Shrinking
- * returns them to their slabs and frees the empty slabs, so the counts
- * read next are the objects really allocated and the slabs that hold them.
+ * cache is shrunk: the per-CPU slabs and partial lists on 6.1 and 6.12, the
+ * per-CPU "sheaves" and the node's "barn" on 7.3 (sheaves came in 6.18; 7.3
+ * has no per-CPU partial slabs), which absorbed a --quick run's allocations
+ * whole (7.3 read 0 slab bytes and 0.7 objects per descriptor without the
+ * shrink).  Shrinking returns them to their slabs and frees the empty
+ * slabs, so the counts read next are the objects really allocated and the
+ * slabs that hold them.
  */
 static void slab_shrink(const char *name)
 {
