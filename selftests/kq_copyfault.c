@@ -483,9 +483,12 @@ TEST(fail_nth_sweep)
 				ASSERT_TRUE(event_right(&s, &got));
 				/* the EV_ADD: a whole knote (its trigger reports) or none */
 				r = kq_change(s.kq, ADDED, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-				if (r == 0) {
-					ASSERT_EQ(1, harvest(M_SHIM, s.kq, NULL, buf, 1, e));
-					ASSERT_EQ((uint64_t)ADDED, e[0].ident);
+				if (r == 0) {	/* (a level subject may come too) */
+					r = harvest(M_SHIM, s.kq, NULL, buf, 4, e);
+					for (i = 0; i < r && e[i].ident != ADDED; i++)
+						;
+					ASSERT_LT(i, r) TH_LOG("%s, %s, fault %d: the added knote reports nothing",
+							       kind_name[k], mode_name[m], n);
 				} else {
 					ASSERT_EQ(ENOENT, errno);
 				}
