@@ -258,6 +258,13 @@ struct kq_filter {
 	 * condition is consumed (edge) or found false.
 	 */
 	bool (*event)(struct knote *kn, struct kq_kev *out);
+	/*
+	 * Harvest: the event ->event made (and returned true for) could not
+	 * be written to the caller (EFAULT): give back what ->event consumed
+	 * (a count, a trigger, fflags), so that the next harvest reports it.
+	 * kq->mtx held; NULL for filters whose ->event consumes nothing.
+	 */
+	void (*unsend)(struct knote *kn, const struct kq_kev *ev);
 	/* descriptor filters: re-evaluate on EV_ENABLE; kq->mtx held */
 	void (*recheck)(struct knote *kn);
 	/*

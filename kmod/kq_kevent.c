@@ -409,6 +409,7 @@ static enum kq_outcome kq_report(const struct kq_call *c, struct knote *kn,
 				 int i, int *err)
 {
 	struct kq_kev kev = {};
+	bool forced = kn->forced, ready = false;
 
 	/* A closed or replaced descriptor never reports. */
 	if (kn->file && !kq_knote_fd_current(kn, current->files)) {
@@ -421,10 +422,13 @@ static enum kq_outcome kq_report(const struct kq_call *c, struct knote *kn,
 	if (kn->status & KN_DEFERDELETE) {
 		/* Darwin's last event of a deferred delete */
 		kev.flags = EV_DELETE | EV_ONESHOT;
-	} else if (!kn->fop->event(kn, &kev) && !kn->forced) {
-		if (kev.drop)
-			kq_knote_drop(kn);
-		return KQ_SKIPPED;
+	} else {
+		ready = kn->fop->event(kn, &kev);
+		if (!ready && !forced) {
+			if (kev.drop)
+				kq_knote_drop(kn);
+			return KQ_SKIPPED;
+		}
 	}
 	kn->forced = false;
 	kev.ident = kn->ident;
@@ -438,8 +442,13 @@ static enum kq_outcome kq_report(const struct kq_call *c, struct knote *kn,
 		kev.qos = kn->x->qos;	/* and xflags 0, as Darwin */
 	}
 	*err = kq_write_record(c, i, &kev);
-	if (*err)
-		return KQ_UNSENT;	/* not delivered: kept for next call */
+	if (*err) {
+		/* not delivered: kept, as it was, for the next call */
+		kn->forced = forced;
+		if (ready && kn->fop->unsend)
+			kn->fop->unsend(kn, &kev);
+		return KQ_UNSENT;
+	}
 	return kev.level ? KQ_SENT_LEVEL : KQ_SENT;
 }
 

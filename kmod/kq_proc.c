@@ -212,6 +212,17 @@ static bool kq_proc_event(struct knote *kn, struct kq_kev *out)
 	return ready;
 }
 
+/*
+ * The fflags taken and not delivered are pending again (not the exit's
+ * NOTE_EXITSTATUS and NOTE_EXIT_DETAIL: the next report derives them).
+ */
+static void kq_proc_unsend(struct knote *kn, const struct kq_kev *ev)
+{
+	spin_lock_irq(&kn->kq->lock);
+	kn->proc.fflags |= ev->fflags & ~(NOTE_EXITSTATUS | NOTE_EXIT_DETAIL);
+	spin_unlock_irq(&kn->kq->lock);
+}
+
 /* What @src was told and has not reported; its exit the watch tells. */
 static void kq_proc_copy(struct knote *dst, struct knote *src)
 {
@@ -229,6 +240,7 @@ const struct kq_filter kq_filter_proc = {
 	.name = "EVFILT_PROC",
 	.attach = kq_proc_attach, .detach = kq_proc_detach,
 	.modify = kq_proc_modify, .event = kq_proc_event,
+	.unsend = kq_proc_unsend,
 	.copy = kq_proc_copy,
 };
 
@@ -436,4 +448,5 @@ const struct kq_filter kq_filter_procdesc = {
 	.name = "EVFILT_PROCDESC", .isfd = true,
 	.attach = kq_procdesc_attach, .detach = kq_proc_detach,
 	.modify = kq_procdesc_modify, .event = kq_proc_event,
+	.unsend = kq_proc_unsend,
 };

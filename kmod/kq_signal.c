@@ -217,10 +217,19 @@ static bool kq_sig_event(struct knote *kn, struct kq_kev *out)
 	return ready;
 }
 
+/* Deliveries not reported count again, with those since. */
+static void kq_sig_unsend(struct knote *kn, const struct kq_kev *ev)
+{
+	spin_lock_irq(&kn->kq->lock);
+	kn->sig.count += ev->data;
+	spin_unlock_irq(&kn->kq->lock);
+}
+
 const struct kq_filter kq_filter_signal = {
 	.name = "EVFILT_SIGNAL",
 	.attach = kq_sig_attach, .detach = kq_sig_detach,
 	.modify = kq_sig_modify, .event = kq_sig_event,
+	.unsend = kq_sig_unsend,
 	.copy = kq_sig_copy,
 };
 

@@ -306,9 +306,20 @@ static bool kq_timer_event(struct knote *kn, struct kq_kev *out)
 	return ready;
 }
 
+/* Expiries not delivered count again, with those since. */
+static void kq_timer_unsend(struct knote *kn, const struct kq_kev *ev)
+{
+	if (ev->level)
+		return;		/* fired for good: nothing was taken */
+	spin_lock_irq(&kn->kq->lock);
+	kn->timer.count += ev->data;
+	spin_unlock_irq(&kn->kq->lock);
+}
+
 const struct kq_filter kq_filter_timer = {
 	.name = "EVFILT_TIMER",
 	.attach = kq_timer_attach, .detach = kq_timer_detach,
 	.modify = kq_timer_modify, .event = kq_timer_event,
+	.unsend = kq_timer_unsend,
 	.copy = kq_timer_copy,
 };

@@ -63,6 +63,14 @@ static bool kq_user_event(struct knote *kn, struct kq_kev *out)
 	return ready;
 }
 
+/* EV_CLEAR took the trigger: an event the caller never got keeps it. */
+static void kq_user_unsend(struct knote *kn, const struct kq_kev *ev)
+{
+	spin_lock_irq(&kn->kq->lock);
+	kn->user.triggered = true;
+	spin_unlock_irq(&kn->kq->lock);
+}
+
 static void kq_user_copy(struct knote *dst, struct knote *src)
 {
 	u32 fflags;
@@ -82,5 +90,6 @@ const struct kq_filter kq_filter_user = {
 	.name = "EVFILT_USER",
 	.attach = kq_user_attach, .detach = kq_user_detach,
 	.modify = kq_user_modify, .event = kq_user_event,
+	.unsend = kq_user_unsend,
 	.copy = kq_user_copy,
 };

@@ -284,6 +284,14 @@ static bool kq_vnode_event_harvest(struct knote *kn, struct kq_kev *out)
 	return ready;
 }
 
+/* EV_CLEAR took the fflags: those not delivered are pending again. */
+static void kq_vnode_unsend(struct knote *kn, const struct kq_kev *ev)
+{
+	spin_lock_irq(&kn->kq->lock);
+	kn->fd.vn.fflags |= ev->fflags;
+	spin_unlock_irq(&kn->kq->lock);
+}
+
 /* KQUEUE_CPONFORK: what @src gathered and has not reported. */
 static void kq_vnode_copy(struct knote *dst, struct knote *src)
 {
@@ -303,5 +311,6 @@ const struct kq_filter kq_filter_vnode = {
 	.name = "EVFILT_VNODE", .isfd = true,
 	.attach = kq_vnode_attach, .detach = kq_vnode_detach,
 	.modify = kq_vnode_modify, .event = kq_vnode_event_harvest,
+	.unsend = kq_vnode_unsend,
 	.recheck = kq_vnode_recheck, .copy = kq_vnode_copy,
 };
