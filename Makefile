@@ -26,11 +26,42 @@
 #                         tables, build/bench/<series>.csv and a plot
 #                         (scripts/kq-bench; BENCH_ARGS=--quick for a short run)
 #
+#   make ARCH=arm64       all of the above but the debug kernel for arm64
+#                         (or KQ_ARCH=arm64): cross-built into build/arm64/
+#                         against Debian's arm64 kernels, the 32-bit programs
+#                         for armhf (scripts/kq-arm64-check runs them)
+#
 # CI=true turns warnings into errors.
 
 TOP		:= $(CURDIR)
+# The target architecture: the machine's, or arm64 from amd64 (ARCH=arm64 or
+# KQ_ARCH=arm64): cross-built with Debian's cross compilers, which conflict
+# with the machine's gcc-multilib, so in a bookworm build root that has them
+# (scripts/buildroot bookworm:arm64), the VM's loader against an arm64 sysroot
+# of Debian packages (scripts/fetch-sysroot).  On an arm64 machine, natively.
+HOST_ARCH	:= $(if $(filter aarch64,$(shell uname -m)),arm64,amd64)
+KQ_ARCH		?= $(if $(filter arm64 aarch64,$(ARCH)),arm64,$(HOST_ARCH))
+export KQ_ARCH
+ifeq ($(KQ_ARCH),arm64)
+BUILD		:= $(TOP)/build/arm64
+SERIES		?= 6.1 6.12 7.3
+ifneq ($(HOST_ARCH),arm64)
+SYSROOT		:= $(shell scripts/fetch-sysroot)
+XRUN		:= $(TOP)/scripts/buildroot bookworm:arm64 --bind $(TOP) --bind $(SYSROOT) --
+CC		:= aarch64-linux-gnu-gcc
+XARGS		:= CC=$(CC) AR=aarch64-linux-gnu-ar
+LOADER_FLAGS	:= -I$(SYSROOT)/usr/include -L$(SYSROOT)/usr/lib/aarch64-linux-gnu \
+		   -Wl,-rpath-link,$(SYSROOT)/lib/aarch64-linux-gnu:$(SYSROOT)/usr/lib/aarch64-linux-gnu
+endif
+M32		:= CC=arm-linux-gnueabihf-gcc AR=arm-linux-gnueabihf-ar
+# and armhf with a 64-bit time_t, as Debian 13 builds it (selftests/Makefile: t64)
+T64		:= $(M32) CPPFLAGS="-D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64"
+ARCH_PROGS	:= shim32t64 selftests32t64
+else
 BUILD		:= $(TOP)/build
 SERIES		?= 6.1 6.12 7.3 6.1-debug
+M32		:= CC="$(CC) -m32"
+endif
 KMOD_SRC	?= $(TOP)/kmod
 KERNEL_CACHE	?= $(shell scripts/cache-dir kernels)
 export KQ_KERNEL_CACHE := $(KERNEL_CACHE)
@@ -43,7 +74,7 @@ endif
 ifneq ($(KVER),)
 KVERS		:= $(KVER)
 else
-KVERS		:= $(foreach s,$(SERIES),$(shell scripts/kernel-info $s kver 2>/dev/null))
+KVERS		:= $(foreach s,$(SERIES),$(shell KQ_ARCH=$(KQ_ARCH) scripts/kernel-info $s kver 2>/dev/null))
 endif
 # The 6.1-debug kernel's build tree (scripts/build-debug-kernel), when built.
 ifneq ($(filter 6.1-debug,$(SERIES)),)
@@ -64,8 +95,8 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: install uninstall dkms-source deb all modules shim selftests shim32 selftests32 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz clean-cache
-all: modules shim selftests shim32 selftests32 demo-prog loader
+.PHONY: install uninstall dkms-source deb all modules shim selftests shim32 selftests32 shim32t64 selftests32t64 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz clean-cache
+all: modules shim selftests shim32 selftests32 demo-prog loader $(ARCH_PROGS)
 
 # Two kernels build from one source: each gets build/<kver>/kmod-<key>/ with
 # links to the sources, and kbuild writes its objects there.  The key is what
@@ -91,27 +122,33 @@ $(BUILD)/%/kmod/kqueue.ko: FORCE
 	$(NO_WARNINGS) scripts/kbuild $(call kdir,$*) M=$(KMOD_DIR) KQ_TOP=$(TOP) W=1 modules
 
 shim:
-	$(NO_WARNINGS) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim
+	$(NO_WARNINGS) $(XRUN) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim $(XARGS)
 
 selftests: shim kselftest-headers
-	$(NO_WARNINGS) $(MAKE) -C selftests KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim OUTPUT=$(BUILD)/selftests
+	$(NO_WARNINGS) $(XRUN) $(MAKE) -C selftests KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim OUTPUT=$(BUILD)/selftests $(XARGS)
 
-# i386 programs on the 64-bit kernels (gcc-multilib): the shim as a second
-# library, and the selftests that cover every filter (selftests/Makefile).
-M32		:= CC="$(CC) -m32"
+# i386 programs on the 64-bit kernels (gcc-multilib), armhf ones on arm64
+# (M32 above): the shim as a second library, and the selftests that cover
+# every filter (selftests/Makefile).
 shim32:
-	$(NO_WARNINGS) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim32 $(M32)
+	$(NO_WARNINGS) $(XRUN) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim32 $(M32)
 
 selftests32: shim32 kselftest-headers
-	$(NO_WARNINGS) $(MAKE) -C selftests m32 KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim32 OUTPUT=$(BUILD)/selftests32 $(M32)
+	$(NO_WARNINGS) $(XRUN) $(MAKE) -C selftests m32 KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim32 OUTPUT=$(BUILD)/selftests32 $(M32)
+
+shim32t64:
+	$(NO_WARNINGS) $(XRUN) $(MAKE) -C libkqueue-shim O=$(BUILD)/shim32t64 $(T64)
+
+selftests32t64: shim32t64 kselftest-headers
+	$(NO_WARNINGS) $(XRUN) $(MAKE) -C selftests t64 KSFT_INC=$(BUILD)/kselftest SHIM_O=$(BUILD)/shim32t64 OUTPUT=$(BUILD)/selftests32t64 $(T64)
 
 demo-prog: shim
-	$(NO_WARNINGS) $(MAKE) -C demo O=$(BUILD)/demo SHIM_O=$(BUILD)/shim
+	$(NO_WARNINGS) $(XRUN) $(MAKE) -C demo O=$(BUILD)/demo SHIM_O=$(BUILD)/shim $(XARGS)
 
 loader: $(BUILD)/tools/kq-load
 $(BUILD)/tools/kq-load: tools/kq-load.c
 	@mkdir -p $(@D)
-	$(NO_WARNINGS) $(CC) $(CFLAGS) -o $@ $< -lkmod
+	$(NO_WARNINGS) $(XRUN) $(CC) $(CFLAGS) $(LOADER_FLAGS) -o $@ $< -lkmod
 
 # The kselftest framework headers come from Debian's kernel source, never from git.
 kselftest-headers: $(KSFT_HDRS)

@@ -46,11 +46,12 @@ long unix_inq_len(struct sock *sk);
 #endif
 
 /*
- * 6.2 added ftrace_regs_get_argument(); 6.1's x86 struct ftrace_regs is a
- * pt_regs whose argument registers ftrace_caller saves (WITH_ARGS).
+ * 6.2 added ftrace_regs_get_argument() (a macro on x86, a function on
+ * arm64); 6.1's struct ftrace_regs is a pt_regs whose argument registers
+ * ftrace_caller saves (x86: WITH_ARGS; arm64: WITH_REGS).
  */
 #include <linux/ftrace.h>
-#ifndef ftrace_regs_get_argument
+#if !defined(ftrace_regs_get_argument) && !defined(KQ_HAVE_FTRACE_REGS_GET_ARGUMENT_FN)
 #define ftrace_regs_get_argument(fregs, n) \
 	regs_get_kernel_argument(&(fregs)->regs, n)
 #endif

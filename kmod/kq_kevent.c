@@ -605,16 +605,24 @@ efault:
 	return -EFAULT;
 }
 
-static int kq_read_timeout(u64 uptr, ktime_t *deadline, bool *poll)
+static int kq_get_compat_timespec(struct timespec64 *ts, u64 uptr, u64 flags)
+{
+	/* get_timespec64() drops the padding above a 32-bit tv_nsec */
+	if (flags & KQ_KEVENT_TIME64)
+		return get_timespec64(ts, u64_to_user_ptr(uptr));
+	return get_old_timespec32(ts, u64_to_user_ptr(uptr));
+}
+
+static int kq_read_timeout(u64 uptr, u64 flags, ktime_t *deadline, bool *poll)
 {
 	struct timespec64 ts;
 
 	*poll = false;
 	if (!uptr)
 		return 0;
-	/* an i386 caller's timespec has a 32-bit time_t (a relative time) */
+	/* a 32-bit caller's time_t: 32 bits (i386, old armhf) or 64 (TIME64) */
 	if (in_compat_syscall() ?
-	    get_old_timespec32(&ts, u64_to_user_ptr(uptr)) :
+	    kq_get_compat_timespec(&ts, uptr, flags) :
 	    kq_get_timespec(&ts, uptr))
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
@@ -683,7 +691,7 @@ long kq_ioctl_kevent(struct kq *kq, void __user *uarg)
 		return -EBADF;
 	if (unlikely(!kq_close_tracked()))
 		kq_drop_closed_fd_knotes(kq);
-	err = kq_read_timeout(args.timeout, &deadline, &poll);
+	err = kq_read_timeout(args.timeout, args.flags, &deadline, &poll);
 	if (err)
 		return err;
 	if (args.timeout && !poll)

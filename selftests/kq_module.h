@@ -16,6 +16,8 @@ static inline const char *kq_shim_path(void)
 	static const char *const paths[] = {
 #ifdef __LP64__
 		"/usr/lib/libkqueue.so.0", "../shim/libkqueue.so.0",
+#elif defined(__arm__)	/* armhf: Debian's multiarch directory */
+		"/usr/lib/arm-linux-gnueabihf/libkqueue.so.0", "../shim32/libkqueue.so.0",
 #else
 		"/usr/lib32/libkqueue.so.0", "../shim32/libkqueue.so.0",
 #endif

@@ -40,13 +40,19 @@ _Static_assert(offsetof(struct timespec, tv_sec) ==
 _Static_assert(offsetof(struct timespec, tv_nsec) ==
     offsetof(struct __kernel_timespec, tv_nsec), "timespec.tv_nsec offset");
 #define KQ_SHIM_RECORD	KQ_RECORD_KEVENT
+#define KQ_SHIM_TIME	0
 #else
 /*
- * i386 (compat_ioctl): 20-byte records, and the program's own timespec
- * with its 32-bit time_t, which the kernel reads as such.
+ * i386 and armhf (compat_ioctl): 20-byte records, and the program's own
+ * timespec, which the kernel reads as such: a 32-bit time_t (i386, Debian
+ * 12's armhf) or, built with _TIME_BITS=64 (Debian 13's armhf), a 64-bit
+ * one with KQ_KEVENT_TIME64.  The library's time_t is its callers'.
  */
-_Static_assert(sizeof(struct timespec) == 8, "i386 with a 32-bit time_t");
+_Static_assert(sizeof(struct timespec) == 8 ||
+    sizeof(struct timespec) == sizeof(struct __kernel_timespec),
+    "a 32-bit or a 64-bit time_t");
 #define KQ_SHIM_RECORD	KQ_RECORD_KEVENT32
+#define KQ_SHIM_TIME	(sizeof(time_t) == 8 ? KQ_KEVENT_TIME64 : 0)
 #endif
 _Static_assert(sizeof(struct kevent) == KQ_SHIM_RECORD,
     "struct kevent is not the kernel's record");
@@ -156,7 +162,7 @@ kevent(int kq, const struct kevent *changelist, int nchanges,
 		.nchanges = nchanges,
 		.nevents = nevents,
 		.timeout = (uint64_t)(uintptr_t)timeout,
-		.flags = kq_call_flags,
+		.flags = kq_call_flags | KQ_SHIM_TIME,
 		.version_str = (uint64_t)(uintptr_t)kq_version_str,
 	};
 	int n;
@@ -169,7 +175,7 @@ kevent(int kq, const struct kevent *changelist, int nchanges,
 	 */
 	if (n == -1 && errno == E2BIG) {
 		args.size = KQ_KEVENT_ARGS_SIZE_VER0;
-		args.flags = 0;
+		args.flags = KQ_SHIM_TIME;
 		n = ioctl(kq, KQ_IOC_KEVENT, &args);
 	}
 	/* Not a kqueue: BSD says EBADF where an ioctl says ENOTTY. */
@@ -200,7 +206,7 @@ kq_kevent_darwin(int kq, const void *changelist, int nchanges,
 		.eventlist = (uint64_t)(uintptr_t)eventlist,
 		.nchanges = nchanges,
 		.nevents = nevents,
-		.flags = KQ_KEVENT_LIBKQUEUE_FLAGS,
+		.flags = KQ_KEVENT_LIBKQUEUE_FLAGS | KQ_SHIM_TIME,
 		.version_str = (uint64_t)(uintptr_t)kq_version_str,
 	};
 	int n;

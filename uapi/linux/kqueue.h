@@ -294,8 +294,9 @@ struct kq_kevent_args {
 };
 
 /*
- * From an i386 program (compat_ioctl) the timeout is its own 8-byte struct
- * timespec (32-bit time_t: a relative time needs no more).
+ * From a 32-bit program (compat_ioctl: i386, armhf) the timeout is its own
+ * 8-byte struct timespec (32-bit time_t: a relative time needs no more),
+ * or with KQ_KEVENT_TIME64 a struct __kernel_timespec.
  */
 #define KQ_KEVENT_ARGS_SIZE_VER0	48
 #define KQ_KEVENT_ARGS_SIZE_VER1	56	/* version_str */
@@ -318,8 +319,14 @@ struct kq_kevent_args {
  * KEVENT_FLAG_ERROR_EVENTS).
  */
 #define KQ_KEVENT_CHANGES_ONLY		0x2ULL
+/*
+ * KQ_KEVENT_TIME64: a 32-bit program's timeout is a struct
+ * __kernel_timespec (64-bit tv_sec), as glibc's struct timespec is with
+ * _TIME_BITS=64 (Debian 13's armhf).  No effect from 64-bit programs.
+ */
+#define KQ_KEVENT_TIME64		0x4ULL
 #define KQ_KEVENT_FLAGS_ALL		(KQ_KEVENT_LIBKQUEUE_BEHAVIOUR | \
-					 KQ_KEVENT_CHANGES_ONLY)
+					 KQ_KEVENT_CHANGES_ONLY | KQ_KEVENT_TIME64)
 
 /* NetBSD's filter-name mapping (struct kfilter_mapping). */
 struct kq_kfilter_mapping {

@@ -23,8 +23,8 @@
 #include <sys/types.h>
 #include <linux/kqueue.h>
 
-#if !defined(__LP64__) && !defined(__i386__)
-#error "<sys/event.h>: x86_64 and i386 only"
+#if !defined(__LP64__) && !defined(__i386__) && !defined(__arm__)
+#error "<sys/event.h>: 64-bit programs, and 32-bit ones for i386 and armhf"
 #endif
 
 struct timespec;
@@ -214,7 +214,7 @@ struct kfilter_mapping {
 #if defined(__LP64__)
 #define __KQ_RECORD		struct kq_kevent
 #define __KQ_MAPPING		struct kq_kfilter_mapping
-#else	/* i386: the 20-byte record and NetBSD's 12-byte mapping (compat) */
+#else	/* i386, armhf: the 20-byte record and NetBSD's 12-byte mapping (compat) */
 #define __KQ_RECORD		struct kq_kevent32
 #define __KQ_MAPPING		struct kq_kfilter_mapping32
 #endif
