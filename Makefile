@@ -162,7 +162,7 @@ $(KSFT_HDRS) &: $(LINUX_SOURCE)
 # prunes the caches' entries that no current key uses (KQ_CACHE_PRUNE: after
 # the builds, since a new debug kernel starts from the previous tree).
 check:
-	scripts/install-deps
+	scripts/install-deps --arm64
 	$(MAKE) all dkms-source
 	KQ_CACHE_PRUNE=1 scripts/kq-check $(SERIES)
 
