@@ -40,7 +40,12 @@ TOP		:= $(CURDIR)
 # (scripts/buildroot bookworm:arm64), the VM's loader against an arm64 sysroot
 # of Debian packages (scripts/fetch-sysroot).  On an arm64 machine, natively.
 HOST_ARCH	:= $(if $(filter aarch64,$(shell uname -m)),arm64,amd64)
-KQ_ARCH		?= $(if $(filter arm64 aarch64,$(ARCH)),arm64,$(HOST_ARCH))
+# (ARCH=arm64 wins over a KQ_ARCH inherited from a make above: make check's)
+ifneq ($(filter arm64 aarch64,$(ARCH)),)
+KQ_ARCH		:= arm64
+else
+KQ_ARCH		?= $(HOST_ARCH)
+endif
 export KQ_ARCH
 ifeq ($(KQ_ARCH),arm64)
 BUILD		:= $(TOP)/build/arm64
