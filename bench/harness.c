@@ -483,6 +483,12 @@ static void print_machine(void)
 			mem = 0;
 		fclose(f);
 	}
+	/* arm64 has no "model name": QEMU's virt machine names itself here */
+	if (!strcmp(model, "?") && (f = fopen("/proc/device-tree/compatible", "r"))) {
+		if (fgets(line, sizeof(line), f) && !strcmp(line, "linux,dummy-virt"))
+			snprintf(model, sizeof(model), "QEMU virt");
+		fclose(f);
+	}
 	printf("kq-bench: kernel %s %s, cpu \"%s\" x%ld, %ld MiB, emulation %s, %d runs per figure (median)\n",
 	       u.release, u.machine, model, sysconf(_SC_NPROCESSORS_ONLN),
 	       mem / 1024,
