@@ -492,7 +492,8 @@ static void print_machine(void)
 	printf("kq-bench: kernel %s %s, cpu \"%s\" x%ld, %ld MiB, emulation %s, %d runs per figure (median)\n",
 	       u.release, u.machine, model, sysconf(_SC_NPROCESSORS_ONLN),
 	       mem / 1024,
-	       strstr(model, "TCG") ? "TCG" : strstr(model, "QEMU") ||
+	       strstr(model, "TCG") ? "TCG" :
+	       !strcmp(model, "QEMU virt") ? "QEMU (TCG or KVM)" : strstr(model, "QEMU") ||
 	       !access("/sys/module/kvm_intel", F_OK) ? "KVM?" : "KVM/native",
 	       runs);
 	fflush(stdout);
