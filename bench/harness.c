@@ -512,7 +512,7 @@ int main(int argc, char **argv)
 		{ "signal", bench_signal }, { "proc", bench_proc },
 	};
 	const int nwl = sizeof(wl) / sizeof(wl[0]);
-	const char *sel[8];
+	const char *sel[16];
 	char *reports[8];
 	int nsel = 0, nrep = 0, markdown = 0;
 
@@ -542,7 +542,7 @@ int main(int argc, char **argv)
 			kernel_name = argv[++i];
 		} else if (!strcmp(argv[i], "--close-child") && i + 1 < argc) {
 			return close_child(atoi(argv[++i]));
-		} else if (argv[i][0] != '-' && nsel < 8) {
+		} else if (argv[i][0] != '-' && nsel < 16) {
 			sel[nsel++] = argv[i];
 		} else {
 			fprintf(stderr, "usage: kq-bench [--quick] [--runs R] [--csv FILE] [--kernel NAME] [base|pipes|pingpong|reg|timers|close|mem|signal|proc]...\n"
