@@ -60,9 +60,9 @@ static pid_t start_watcher(void)
 static void bench_close_runs(double v[2][MAXRUNS], bool loaded);
 
 /*
- * On arm64 (7.3) a process's dup()+close() cost about 100 instructions
- * more before its first fork() than after it; the watched runs fork (the
- * watcher), so every run, with the module or without, comes after one.
+ * On arm64 a process's dup()+close() costs about 100 instructions more
+ * before its first fork() than after it (7.3; 6.12 in the module's boot
+ * only); the watched runs fork (the watcher), so every run comes after one.
  */
 static void settle_fork(void)
 {
