@@ -24,7 +24,8 @@
 #                         not part of check
 #   make bench            kqueue against epoll/poll in the VM on 6.1 and 6.12:
 #                         tables, build/bench/<series>.csv and a plot
-#                         (scripts/kq-bench; BENCH_ARGS=--quick for a short run)
+#                         (scripts/kq-bench; BENCH_ARGS=--quick for a short run;
+#                         with ARCH=arm64 on 7.3, BENCH_SERIES for others)
 #
 #   make ARCH=arm64       all of the above but the debug kernel for arm64
 #                         (or KQ_ARCH=arm64): cross-built into build/arm64/
@@ -200,13 +201,18 @@ fuzz:
 	scripts/kq-fuzz --kernel $(FUZZ_KERNEL) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_ARGS),-- $(FUZZ_ARGS))
 
 # Benchmarks (bench/): not part of all or check; gnuplot comes on demand.
+# ARCH=arm64: the program cross-built into build/arm64/bench/, run in
+# qemu-system-aarch64 (kq-bench --arch arm64), on 7.3 unless BENCH_SERIES;
+# the machine's own build/bench/kq-bench prints the tables.
 bench-prog: shim
-	$(NO_WARNINGS) $(MAKE) -C bench O=$(BUILD)/bench SHIM_O=$(BUILD)/shim
+	$(NO_WARNINGS) $(XRUN) $(MAKE) -C bench O=$(BUILD)/bench SHIM_O=$(BUILD)/shim $(XARGS)
 
+BENCH_SERIES	?= $(if $(filter arm64,$(KQ_ARCH)),7.3,6.1 6.12)
 bench:
-	scripts/install-deps --bench
-	$(MAKE) SERIES="6.1 6.12" modules loader bench-prog
-	scripts/kq-bench --series "6.1 6.12" $(BENCH_ARGS)
+	scripts/install-deps --bench $(if $(filter arm64,$(KQ_ARCH)),--arm64)
+	$(MAKE) SERIES="$(BENCH_SERIES)" modules loader bench-prog
+	$(if $(filter arm64,$(KQ_ARCH)),$(MAKE) ARCH= KQ_ARCH=$(HOST_ARCH) bench-prog)
+	scripts/kq-bench --arch $(KQ_ARCH) --series "$(BENCH_SERIES)" $(BENCH_ARGS)
 
 vm-shell: all
 	scripts/kq-vm --kernel $(firstword $(SERIES)) --share $(TOP) -- $(or $(CMD),sh -c 'uname -a; lsmod')

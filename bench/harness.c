@@ -483,10 +483,17 @@ static void print_machine(void)
 			mem = 0;
 		fclose(f);
 	}
+	/* arm64 has no "model name": QEMU's virt machine names itself here */
+	if (!strcmp(model, "?") && (f = fopen("/proc/device-tree/compatible", "r"))) {
+		if (fgets(line, sizeof(line), f) && !strcmp(line, "linux,dummy-virt"))
+			snprintf(model, sizeof(model), "QEMU virt");
+		fclose(f);
+	}
 	printf("kq-bench: kernel %s %s, cpu \"%s\" x%ld, %ld MiB, emulation %s, %d runs per figure (median)\n",
 	       u.release, u.machine, model, sysconf(_SC_NPROCESSORS_ONLN),
 	       mem / 1024,
-	       strstr(model, "TCG") ? "TCG" : strstr(model, "QEMU") ||
+	       strstr(model, "TCG") ? "TCG" :
+	       !strcmp(model, "QEMU virt") ? "QEMU (TCG or KVM)" : strstr(model, "QEMU") ||
 	       !access("/sys/module/kvm_intel", F_OK) ? "KVM?" : "KVM/native",
 	       runs);
 	fflush(stdout);
@@ -505,7 +512,7 @@ int main(int argc, char **argv)
 		{ "signal", bench_signal }, { "proc", bench_proc },
 	};
 	const int nwl = sizeof(wl) / sizeof(wl[0]);
-	const char *sel[8];
+	const char *sel[16];
 	char *reports[8];
 	int nsel = 0, nrep = 0, markdown = 0;
 
@@ -535,7 +542,7 @@ int main(int argc, char **argv)
 			kernel_name = argv[++i];
 		} else if (!strcmp(argv[i], "--close-child") && i + 1 < argc) {
 			return close_child(atoi(argv[++i]));
-		} else if (argv[i][0] != '-' && nsel < 8) {
+		} else if (argv[i][0] != '-' && nsel < 16) {
 			sel[nsel++] = argv[i];
 		} else {
 			fprintf(stderr, "usage: kq-bench [--quick] [--runs R] [--csv FILE] [--kernel NAME] [base|pipes|pingpong|reg|timers|close|mem|signal|proc]...\n"
