@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A module load that meets a failed allocation fails cleanly: with
+ * failslab's fail-nth (/proc/thread-self/fail-nth) the Nth fault site of
+ * finit_module() fails, for each N in turn from the last one back over
+ * those of the module's init (its caches, the fsnotify groups, the close
+ * and process probes, the signal hooks, the device).  Each load either
+ * works or fails with an errno; a failed one leaves no module behind
+ * (/sys/module/kqueue and /dev/kqueue gone), nothing that makes the next
+ * load fail, no leak (kmemleak, checked by the VM harness) and no kernel
+ * warning; afterwards the module loads and works.
+ *
+ * It removes and re-inserts the module (kq_modload.h) and leaves it loaded
+ * with default parameters.  Needs fail-nth and failslab in debugfs (the
+ * 6.1-debug kernel); elsewhere it SKIPs.
+ */
+#define _GNU_SOURCE
+#include "kq_kevent.h"
+#include "kq_modload.h"
+#include "kq_failnth.h"
+
+#define UNLOAD_MS	20000
+#define SWEEP_DEFAULT	600	/* fault sites back from the last one */
+#define SWEEP_SECONDS	200	/* then it stops, within the test's time limit */
+#define TEST_SECONDS	360
+
+/* The module works: a kqueue, an EVFILT_USER knote triggered and seen. */
+static int module_works(void)
+{
+	struct kevent ev;
+	int kq = kqueue(), ok;
+
+	if (kq < 0)
+		return 0;
+	ok = !kq_change(kq, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL) &&
+	     kq_poll(kq, &ev, 1, 0) == 1 && ev.ident == 1 &&
+	     ev.filter == EVFILT_USER;
+	close(kq);
+	return ok;
+}
+
+FIXTURE(lf) {
+	int unused;
+};
+
+FIXTURE_SETUP(lf)
+{
+}
+
+FIXTURE_TEARDOWN(lf)
+{
+}
+
+TEST_F_TIMEOUT(lf, failed_allocations_while_loading_leave_nothing, TEST_SECONDS)
+{
+	long sites, n, left, lowest, sweep = SWEEP_DEFAULT;
+	int r, err, failed = 0, loaded = 0;
+	long long deadline;
+	const char *env = getenv("KQ_LOADFAIL_SWEEP");
+
+	if (find_module())
+		SKIP(return, "no module file in /lib/kq (KQ_MODULE_PATH): cannot reload it");
+	if (nth_open())
+		SKIP(return, NO_FAILNTH);
+	if (env)
+		sweep = strtol(env, NULL, 10);
+	ASSERT_EQ(0, mod_unload_wait(UNLOAD_MS)) TH_LOG("cannot remove the module: %s", strerror(errno));
+
+	/* how many fault sites a whole load passes */
+	ASSERT_EQ(0, nth_write(1000000));
+	r = mod_load("");
+	err = errno;
+	left = nth_read();
+	nth_write(0);
+	ASSERT_EQ(0, r) TH_LOG("load without a fault: %s", strerror(err));
+	ASSERT_TRUE(left > 0 && left < 1000000);
+	sites = 1000000 - left;
+	TH_LOG("a load passes %ld fault sites; failing the last %ld in turn", sites, sweep);
+	ASSERT_EQ(0, mod_unload_wait(UNLOAD_MS));
+
+	deadline = kq_now_ms() + SWEEP_SECONDS * 1000LL;
+	lowest = sites;
+	for (n = sites; n > 0 && n > sites - sweep && kq_now_ms() < deadline; n--) {
+		lowest = n;
+		if ((sites - n) % 100 == 99)
+			TH_LOG("at fault %ld: %d loads failed, %d worked", n, failed, loaded);
+		ASSERT_EQ(0, nth_write(n));
+		r = mod_load("");
+		err = errno;
+		left = nth_read();
+		nth_write(0);
+		if (r == 0) {
+			/* the fault hit nothing that mattered, or none was left */
+			ASSERT_TRUE(mod_loaded());
+			EXPECT_TRUE(module_works()) TH_LOG("fault %ld: loaded, but does not work", n);
+			ASSERT_EQ(0, mod_unload_wait(UNLOAD_MS)) TH_LOG("fault %ld: loaded, then cannot be removed: %s", n, strerror(errno));
+			loaded++;
+			continue;
+		}
+		failed++;
+		EXPECT_EQ(0, left) TH_LOG("fault %ld: load failed (%s) with no fault injected", n, strerror(err));
+		EXPECT_FALSE(mod_loaded()) TH_LOG("fault %ld: load failed (%s) but the module is there", n, strerror(err));
+		EXPECT_NE(0, access("/dev/kqueue", F_OK)) TH_LOG("fault %ld: load failed (%s) but /dev/kqueue is there", n, strerror(err));
+		if (mod_loaded())
+			break;
+	}
+	TH_LOG("faults %ld..%ld: %d loads failed, %d worked", lowest, sites, failed, loaded);
+	faults_restore();
+	/* one that failed at every step of the init at least */
+	EXPECT_LT(0, failed);
+	ASSERT_EQ(0, mod_load(""));
+	ASSERT_TRUE(mod_loaded());
+	EXPECT_TRUE(module_works());
+	close(nth_fd);
+}
+
+TEST_HARNESS_MAIN
