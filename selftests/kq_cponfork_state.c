@@ -7,7 +7,9 @@
  * yet harvested are pending in the copy too, a timer keeps NOTE_LEEWAY.
  * Not copied: a knote on a kqueue or epoll descriptor (an aggregator:
  * FreeBSD copies none either), an EV_DISPATCH2 knote whose delete is
- * deferred (it is gone once the parent re-enables it).
+ * deferred (it is gone once the parent re-enables it), and the knotes
+ * that would take the user over a limit of the module (max_user_timers).
+ * The copy takes the kqueue's descriptor even above free ones.
  *
  * Children check with KQ_CHILD_CHECK() (kq_children.h) and exit 0; the
  * parent waits.
@@ -17,6 +19,7 @@
 #include <sys/wait.h>
 #include "kq_children.h"
 #include "kq_kevent.h"
+#include "kq_module.h"
 
 static int cpkq(void)
 {
@@ -327,6 +330,75 @@ TEST(deferred_delete_not_copied)
 	ASSERT_EQ(1, kq_poll(kq, &ev, 1, 0));
 	EXPECT_EQ(4, ev.ident);
 	EXPECT_TRUE(ev.flags & EV_DELETE);
+	close(kq);
+}
+
+/*
+ * The kqueue's descriptor has free ones below it: the child's copy is at
+ * the same number, and the free ones stay free.
+ */
+TEST(copy_at_same_descriptor_above_free_ones)
+{
+	int kq = cpkq(), hi = 60, lowest;
+	pid_t pid;
+
+	ASSERT_LE(0, kq);
+	ASSERT_EQ(hi, dup2(kq, hi));
+	close(kq);
+	KQ_CHANGE_OK(hi, 6, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+	lowest = dup(0);
+	ASSERT_LT(0, lowest);
+	ASSERT_GT(hi, lowest);
+	close(lowest);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd;
+
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(one_event(hi, EVFILT_USER, 0) == 6);
+		fd = dup(0);
+		KQ_CHILD_CHECK(fd == lowest);
+		_exit(0);
+	}
+	KQ_WAIT_CHILD(pid);
+	ASSERT_EQ(6, one_event(hi, EVFILT_USER, 0));
+	close(hi);
+}
+
+/* Copies over max_user_timers are left out; the parent keeps its own. */
+TEST(copies_over_the_timer_limit_left_out)
+{
+	long long old;
+	int kq = cpkq(), i;
+	pid_t pid;
+
+	ASSERT_LE(0, kq);
+	if (kq_param_read("max_user_timers", &old))
+		SKIP(return, "no max_user_timers parameter");
+	for (i = 1; i <= 3; i++)
+		KQ_CHANGE_OK(kq, i, EVFILT_TIMER, EV_ADD, 0, 60000, NULL);
+	/* room for the parent's three and one copy */
+	ASSERT_EQ(0, kq_param_write("max_user_timers", 4));
+	pid = fork();
+	if (pid == 0) {
+		int kept = 0;
+
+		alarm(KQ_CHILD_ALARM);
+		for (i = 1; i <= 3; i++)
+			if (kq_change(kq, i, EVFILT_TIMER, EV_DELETE, 0, 0,
+				      NULL) == 0)
+				kept++;
+			else
+				KQ_CHILD_CHECK(errno == ENOENT);
+		KQ_CHILD_CHECK(kept == 1);
+		_exit(0);
+	}
+	kq_param_write("max_user_timers", old);
+	ASSERT_LE(0, pid);
+	KQ_WAIT_CHILD(pid);
+	for (i = 1; i <= 3; i++)
+		KQ_CHANGE_OK(kq, i, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
 	close(kq);
 }
 

@@ -7,8 +7,15 @@
  * and process probes, the signal hooks, the device).  Each load either
  * works or fails with an errno; a failed one leaves no module behind
  * (/sys/module/kqueue and /dev/kqueue gone), nothing that makes the next
- * load fail, no leak (kmemleak, checked by the VM harness) and no kernel
- * warning; afterwards the module loads and works.
+ * load fail, and no kernel warning; afterwards the module loads and works.
+ *
+ * Leaks: 6.1's SLUB leaks a cache's kobject name when kmem_cache_create()
+ * fails in sysfs_slab_add() (kobject_del() with no kobject_put(); none
+ * after a failed kobject_init_and_add() either), which the sweep reaches
+ * through the module's kmem_cache_create() calls.  So the test scans
+ * kmemleak itself (its automatic scan off meanwhile): every object it
+ * reports must have been allocated under sysfs_slab_add(), else the test
+ * fails and leaves them for the VM harness; the expected ones are cleared.
  *
  * It removes and re-inserts the module (kq_modload.h) and leaves it loaded
  * with default parameters.  Needs fail-nth and failslab in debugfs (the
@@ -21,8 +28,10 @@
 
 #define UNLOAD_MS	20000
 #define SWEEP_DEFAULT	600	/* fault sites back from the last one */
-#define SWEEP_SECONDS	200	/* then it stops, within the test's time limit */
-#define TEST_SECONDS	360
+#define SWEEP_SECONDS	250	/* then it stops, within the test's time limit */
+#define TEST_SECONDS	420
+#define KMEMLEAK	"/sys/kernel/debug/kmemleak"
+#define KERNEL_LEAK	"sysfs_slab_add"
 
 /* The module works: a kqueue, an EVFILT_USER knote triggered and seen. */
 static int module_works(void)
@@ -37,6 +46,56 @@ static int module_works(void)
 	     ev.filter == EVFILT_USER;
 	close(kq);
 	return ok;
+}
+
+/* Write @cmd to kmemleak; 0 or -1 (none, or turned off). */
+static int kmemleak_cmd(const char *cmd)
+{
+	int fd = open(KMEMLEAK, O_WRONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/*
+ * Scan; the objects reported, in *total, and how many of them were not
+ * allocated under KERNEL_LEAK (logged).  -1: no kmemleak.
+ */
+static int kmemleak_others(struct __test_metadata *_metadata, int *total)
+{
+	char *buf = NULL, *obj, *next;
+	size_t cap = 0;
+	FILE *f;
+	int others = 0;
+
+	*total = 0;
+	sleep(6);	/* kmemleak reports objects older than 5 s */
+	if (kmemleak_cmd("scan"))
+		return -1;
+	f = fopen(KMEMLEAK, "r");
+	if (!f)
+		return -1;
+	if (getdelim(&buf, &cap, 0, f) < 0) {
+		fclose(f);
+		free(buf);
+		return 0;
+	}
+	fclose(f);
+	for (obj = strstr(buf, "unreferenced object"); obj; obj = next) {
+		next = strstr(obj + 1, "unreferenced object");
+		if (next)
+			next[-1] = 0;
+		(*total)++;
+		if (!strstr(obj, KERNEL_LEAK)) {
+			others++;
+			TH_LOG("leak:\n%s", obj);
+		}
+	}
+	free(buf);
+	return others;
 }
 
 FIXTURE(lf) {
@@ -54,7 +113,7 @@ FIXTURE_TEARDOWN(lf)
 TEST_F_TIMEOUT(lf, failed_allocations_while_loading_leave_nothing, TEST_SECONDS)
 {
 	long sites, n, left, lowest, sweep = SWEEP_DEFAULT;
-	int r, err, failed = 0, loaded = 0;
+	int r, err, failed = 0, loaded = 0, leaks, others;
 	long long deadline;
 	const char *env = getenv("KQ_LOADFAIL_SWEEP");
 
@@ -78,6 +137,7 @@ TEST_F_TIMEOUT(lf, failed_allocations_while_loading_leave_nothing, TEST_SECONDS)
 	TH_LOG("a load passes %ld fault sites; failing the last %ld in turn", sites, sweep);
 	ASSERT_EQ(0, mod_unload_wait(UNLOAD_MS));
 
+	kmemleak_cmd("scan=off");
 	deadline = kq_now_ms() + SWEEP_SECONDS * 1000LL;
 	lowest = sites;
 	for (n = sites; n > 0 && n > sites - sweep && kq_now_ms() < deadline; n--) {
@@ -106,6 +166,14 @@ TEST_F_TIMEOUT(lf, failed_allocations_while_loading_leave_nothing, TEST_SECONDS)
 	}
 	TH_LOG("faults %ld..%ld: %d loads failed, %d worked", lowest, sites, failed, loaded);
 	faults_restore();
+	others = kmemleak_others(_metadata, &leaks);
+	if (others >= 0) {
+		TH_LOG("kmemleak: %d objects, %d of them SLUB's (" KERNEL_LEAK ")", leaks, leaks - others);
+		EXPECT_EQ(0, others);
+		if (!others)
+			kmemleak_cmd("clear");
+		kmemleak_cmd("scan=on");
+	}
 	/* one that failed at every step of the init at least */
 	EXPECT_LT(0, failed);
 	ASSERT_EQ(0, mod_load(""));
