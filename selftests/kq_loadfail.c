@@ -7,7 +7,9 @@
  * and process probes, the signal hooks, the device).  Each load either
  * works or fails with an errno; a failed one leaves no module behind
  * (/sys/module/kqueue and /dev/kqueue gone), nothing that makes the next
- * load fail, and no kernel warning; afterwards the module loads and works.
+ * load fail, and no kernel warning; a load that works has all its probes
+ * (it gives NOTE_FORK: a tracepoint probe that could not be registered
+ * once let it run without); afterwards the module loads and works.
  *
  * Leaks: 6.1's SLUB leaks a cache's kobject name when kmem_cache_create()
  * fails in sysfs_slab_add() (kobject_del() with no kobject_put(); none
@@ -22,6 +24,7 @@
  * 6.1-debug kernel); elsewhere it SKIPs.
  */
 #define _GNU_SOURCE
+#include <sys/wait.h>
 #include "kq_kevent.h"
 #include "kq_modload.h"
 #include "kq_failnth.h"
@@ -33,17 +36,31 @@
 #define KMEMLEAK	"/sys/kernel/debug/kmemleak"
 #define KERNEL_LEAK	"sysfs_slab_add"
 
-/* The module works: a kqueue, an EVFILT_USER knote triggered and seen. */
+/*
+ * The module works, probes included: a triggered EVFILT_USER knote, and
+ * NOTE_FORK of our own fork (the sched_process_fork tracepoint: a load
+ * that could not register a probe must fail, not run without it).
+ */
 static int module_works(void)
 {
 	struct kevent ev;
-	int kq = kqueue(), ok;
+	int kq = kqueue(), ok, st;
+	pid_t pid;
 
 	if (kq < 0)
 		return 0;
 	ok = !kq_change(kq, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL) &&
 	     kq_poll(kq, &ev, 1, 0) == 1 && ev.ident == 1 &&
-	     ev.filter == EVFILT_USER;
+	     ev.filter == EVFILT_USER &&
+	     !kq_change(kq, getpid(), EVFILT_PROC, EV_ADD, NOTE_FORK, 0, NULL);
+	pid = ok ? fork() : -1;
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		ok = waitpid(pid, &st, 0) == pid && kq_poll(kq, &ev, 1, 0) == 1 &&
+		     ev.filter == EVFILT_PROC && (ev.fflags & NOTE_FORK);
+	else
+		ok = 0;
 	close(kq);
 	return ok;
 }
