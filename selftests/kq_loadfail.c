@@ -15,7 +15,7 @@
  * fails in sysfs_slab_add() (kobject_del() with no kobject_put(); none
  * after a failed kobject_init_and_add() either), which the sweep reaches
  * through the module's kmem_cache_create() calls.  So the test scans
- * kmemleak itself (its automatic scan off meanwhile): every object it
+ * kmemleak itself (the debug kernel has no automatic scan): every object it
  * reports must have been allocated under sysfs_slab_add(), else the test
  * fails and leaves them for the VM harness; the expected ones are cleared.
  *
@@ -154,7 +154,6 @@ TEST_F_TIMEOUT(lf, failed_allocations_while_loading_leave_nothing, TEST_SECONDS)
 	TH_LOG("a load passes %ld fault sites; failing the last %ld in turn", sites, sweep);
 	ASSERT_EQ(0, mod_unload_wait(UNLOAD_MS));
 
-	kmemleak_cmd("scan=off");
 	deadline = kq_now_ms() + SWEEP_SECONDS * 1000LL;
 	lowest = sites;
 	for (n = sites; n > 0 && n > sites - sweep && kq_now_ms() < deadline; n--) {
@@ -189,7 +188,6 @@ TEST_F_TIMEOUT(lf, failed_allocations_while_loading_leave_nothing, TEST_SECONDS)
 		EXPECT_EQ(0, others);
 		if (!others)
 			kmemleak_cmd("clear");
-		kmemleak_cmd("scan=on");
 	}
 	/* one that failed at every step of the init at least */
 	EXPECT_LT(0, failed);
