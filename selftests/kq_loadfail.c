@@ -43,24 +43,28 @@
  */
 static int module_works(void)
 {
-	struct kevent ev;
-	int kq = kqueue(), ok, st;
+	struct kevent ev[4];
+	int kq = kqueue(), ok, st, n, i;
 	pid_t pid;
 
 	if (kq < 0)
 		return 0;
-	ok = !kq_change(kq, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL) &&
-	     kq_poll(kq, &ev, 1, 0) == 1 && ev.ident == 1 &&
-	     ev.filter == EVFILT_USER &&
+	ok = !kq_change(kq, 1, EVFILT_USER, EV_ADD | EV_ONESHOT, NOTE_TRIGGER,
+			0, NULL) &&
+	     kq_poll(kq, ev, 4, 0) == 1 && ev[0].ident == 1 &&
+	     ev[0].filter == EVFILT_USER &&
 	     !kq_change(kq, getpid(), EVFILT_PROC, EV_ADD, NOTE_FORK, 0, NULL);
 	pid = ok ? fork() : -1;
 	if (pid == 0)
 		_exit(0);
-	if (pid > 0)
-		ok = waitpid(pid, &st, 0) == pid && kq_poll(kq, &ev, 1, 0) == 1 &&
-		     ev.filter == EVFILT_PROC && (ev.fflags & NOTE_FORK);
-	else
-		ok = 0;
+	ok = 0;
+	if (pid > 0 && waitpid(pid, &st, 0) == pid) {
+		n = kq_poll(kq, ev, 4, 0);
+		for (i = 0; i < n; i++)
+			if (ev[i].filter == EVFILT_PROC &&
+			    (ev[i].fflags & NOTE_FORK))
+				ok = 1;
+	}
 	close(kq);
 	return ok;
 }
