@@ -16,10 +16,12 @@
  */
 #define _GNU_SOURCE
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include "kq_children.h"
 #include "kq_kevent.h"
 #include "kq_module.h"
+#include <linux/kqueue.h>
 
 static int cpkq(void)
 {
@@ -399,6 +401,45 @@ TEST(copies_over_the_timer_limit_left_out)
 	KQ_WAIT_CHILD(pid);
 	for (i = 1; i <= 3; i++)
 		KQ_CHANGE_OK(kq, i, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	close(kq);
+}
+
+/*
+ * KQ_IOC_SET_FLAGS (what kqueuex() sets): a bad pointer is EFAULT; the
+ * flag can be set on a plain kqueue and cleared again, and each fork
+ * follows what it is then (a copy, or EBADF in the child).
+ */
+TEST(set_flags_on_and_off)
+{
+	uint32_t on = KQ_FLAG_CPONFORK, off = 0;
+	int kq = kqueue();
+	pid_t pid;
+
+	ASSERT_LE(0, kq);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(kq, KQ_IOC_SET_FLAGS, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	KQ_CHANGE_OK(kq, 2, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+	ASSERT_EQ(0, ioctl(kq, KQ_IOC_SET_FLAGS, &on));
+	ASSERT_EQ(0, ioctl(kq, KQ_IOC_SET_FLAGS, &on));	/* again: no change */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 2);
+		_exit(0);
+	}
+	KQ_WAIT_CHILD(pid);
+	ASSERT_EQ(0, ioctl(kq, KQ_IOC_SET_FLAGS, &off));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		alarm(KQ_CHILD_ALARM);
+		KQ_CHILD_CHECK_ERR(kq_poll(kq, NULL, 0, 0), EBADF);
+		_exit(0);
+	}
+	KQ_WAIT_CHILD(pid);
+	ASSERT_EQ(2, one_event(kq, EVFILT_USER, 0));
 	close(kq);
 }
 
