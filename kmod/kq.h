@@ -473,7 +473,7 @@ int kq_fs_init(void);
 void kq_fs_exit(void);
 
 /* kq_tracepoint.c */
-struct tracepoint *kq_tp_register(const char *name, void *probe);
+int kq_tp_register(const char *name, void *probe, struct tracepoint **tpp);
 void kq_tp_unregister(struct tracepoint *tp, void *probe);
 
 /* kq_proc.c */

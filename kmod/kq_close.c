@@ -447,9 +447,12 @@ int kq_close_tracking_init(void)
 {
 	static const char * const syms[] = { "filp_flush", "filp_close" };
 	unsigned int i;
-	int err = -ENOENT;
+	int err;
 
-	kq_exit_tp = kq_tp_register("sched_process_exit", kq_exit_probe);
+	err = kq_tp_register("sched_process_exit", kq_exit_probe, &kq_exit_tp);
+	if (err)
+		return err;
+	err = -ENOENT;
 	if (!kq_close_probe_wanted) {
 		pr_info("kqueue: close probe off (close_probe=0): closed descriptors are dropped at the next kevent()\n");
 		return 0;

@@ -333,8 +333,8 @@ static void kq_cponfork_probe(void *data, struct task_struct *parent,
 
 int kq_cponfork_init(void)
 {
-	kq_cponfork_tp = kq_tp_register("sched_process_fork", kq_cponfork_probe);
-	return 0;
+	return kq_tp_register("sched_process_fork", kq_cponfork_probe,
+			      &kq_cponfork_tp);
 }
 
 void kq_cponfork_exit(void)

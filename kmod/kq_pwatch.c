@@ -518,10 +518,16 @@ int kq_proc_init(void)
 		kq_watchtab_destroy(&kq_proc_tab);
 		return err;
 	}
-	kq_fork_tp = kq_tp_register("sched_process_fork", kq_fork_probe);
-	kq_exec_tp = kq_tp_register("sched_process_exec", kq_exec_probe);
-	kq_signal_tp = kq_tp_register("signal_generate", kq_signal_probe);
-	return 0;
+	err = kq_tp_register("sched_process_fork", kq_fork_probe, &kq_fork_tp);
+	if (!err)
+		err = kq_tp_register("sched_process_exec", kq_exec_probe,
+				     &kq_exec_tp);
+	if (!err)
+		err = kq_tp_register("signal_generate", kq_signal_probe,
+				     &kq_signal_tp);
+	if (err)
+		kq_proc_exit();	/* what was registered, the reap watch, the table */
+	return err;
 }
 
 void kq_proc_exit(void)

@@ -76,8 +76,10 @@ int kq_reap_init(void)
 
 	if (err)
 		return err;
-	kq_reap_tp = kq_tp_register("sched_process_free", kq_reap_probe);
-	return 0;
+	err = kq_tp_register("sched_process_free", kq_reap_probe, &kq_reap_tp);
+	if (err)
+		kq_watchtab_destroy(&kq_reap_tab);
+	return err;
 }
 
 void kq_reap_exit(void)

@@ -239,8 +239,10 @@ int kq_signal_init(void)
 
 	if (err)
 		return err;
-	kq_sig_tp = kq_tp_register("signal_generate", kq_sig_probe);
-	return 0;
+	err = kq_tp_register("signal_generate", kq_sig_probe, &kq_sig_tp);
+	if (err)
+		kq_watchtab_destroy(&kq_sig_tab);
+	return err;
 }
 
 void kq_signal_exit(void)

@@ -21,22 +21,27 @@ static void kq_tp_match(struct tracepoint *tp, void *priv)
 		f->tp = tp;
 }
 
-struct tracepoint *kq_tp_register(const char *name, void *probe)
+/*
+ * @probe on the tracepoint @name, into *@tpp.  A kernel without it: a
+ * warning, *@tpp NULL and 0 (the module does without).  A registration
+ * that fails (ENOMEM): its error, for the module's load to fail with
+ * rather than run without the probe.
+ */
+int kq_tp_register(const char *name, void *probe, struct tracepoint **tpp)
 {
 	struct kq_tp_find f = { .name = name };
 	int err;
 
+	*tpp = NULL;
 	for_each_kernel_tracepoint(kq_tp_match, &f);
 	if (!f.tp) {
 		pr_warn("kqueue: tracepoint %s not found\n", name);
-		return NULL;
+		return 0;
 	}
 	err = tracepoint_probe_register(f.tp, probe, NULL);
-	if (err) {
-		pr_warn("kqueue: tracepoint %s: %d\n", name, err);
-		return NULL;
-	}
-	return f.tp;
+	if (!err)
+		*tpp = f.tp;
+	return err;
 }
 
 void kq_tp_unregister(struct tracepoint *tp, void *probe)

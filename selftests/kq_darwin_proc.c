@@ -520,4 +520,36 @@ TEST_F(dp, other_user_gets_no_exit_detail)
 		TH_LOG("10: could not drop privileges; 11: kqueue(); 12-16: not EACCES; 17: own process refused");
 }
 
+/*
+ * NOTE_TRACK through kevent64(): the knote made for the child keeps the
+ * tracking knote's ext[] and udata, as its NOTE_CHILD event shows.
+ */
+TEST_F(dp, track_child_keeps_ext)
+{
+	struct kevent64_s ch, ev;
+	struct timespec zero = { 0, 0 };
+	int st, n, seen = 0;
+	pid_t pid;
+
+	EV_SET64(&ch, getpid(), EVFILT_PROC, EV_ADD, NOTE_TRACK, 0, 0x77,
+		 0x1234, 0x5678);
+	ASSERT_EQ(0, kevent64(self->kq, &ch, 1, NULL, 0, 0, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(0);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	while ((n = kevent64(self->kq, NULL, 0, &ev, 1, 0, &zero)) == 1) {
+		if (ev.ident != (__u64)pid || !(ev.fflags & NOTE_CHILD))
+			continue;
+		seen = 1;
+		EXPECT_EQ(getpid(), ev.data);
+		EXPECT_EQ(0x77u, ev.udata);
+		EXPECT_EQ(0x1234u, ev.ext[0]);
+		EXPECT_EQ(0x5678u, ev.ext[1]);
+	}
+	EXPECT_EQ(0, n);
+	EXPECT_TRUE(seen);
+}
+
 TEST_HARNESS_MAIN

@@ -613,6 +613,64 @@ TEST_F_TIMEOUT(hostile, bad_args, 60)
 	close(kq);
 }
 
+/*
+ * The argument block, a change record and an event record each placed so
+ * that the page ends at one of their field boundaries (the fields before
+ * it readable and writable, the rest unmapped): every placement is EFAULT,
+ * the change is not applied, and the event is still pending afterwards.
+ */
+TEST(records_cut_at_each_field)
+{
+	static const size_t args_cuts[] = { 4, 8, 16, 24, 28, 32, 40, 48 };
+	static const size_t rec_cuts[] = { 8, 10, 12, 16, 24 };
+	struct kq_kevent_args a, *ea;
+	struct kq_kevent full, *er;
+	struct kevent ev[2];
+	char *two;
+	unsigned int i;
+	int kq;
+
+	KQ_OPEN(kq);
+	two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, two);
+	ASSERT_EQ(0, mprotect(two + PAGE, PAGE, PROT_NONE));
+	KQ_CHANGE_OK(kq, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL);
+
+	for (i = 0; i < sizeof(args_cuts) / sizeof(args_cuts[0]); i++) {
+		ea = (struct kq_kevent_args *)(two + PAGE - args_cuts[i]);
+		args_init(&a, NULL, 0, ev, 2, &kq_zero);
+		memcpy(ea, &a, args_cuts[i]);
+		EXPECT_KEV_ERR(kq, ea, EFAULT, 0);
+	}
+
+	/* a change adding USER 2, cut: never applied */
+	memset(&full, 0, sizeof(full));
+	full.ident = 2;
+	full.filter = EVFILT_USER;
+	full.flags = EV_ADD;
+	full.fflags = NOTE_TRIGGER;
+	for (i = 0; i < sizeof(rec_cuts) / sizeof(rec_cuts[0]); i++) {
+		er = (struct kq_kevent *)(two + PAGE - rec_cuts[i]);
+		memcpy(er, &full, rec_cuts[i]);
+		args_init(&a, er, 1, NULL, 0, &kq_zero);
+		EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
+	}
+	KQ_CHANGE_ERR(kq, ENOENT, 2, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+
+	/* USER 1's event, written over the cut: still pending */
+	for (i = 0; i < sizeof(rec_cuts) / sizeof(rec_cuts[0]); i++) {
+		er = (struct kq_kevent *)(two + PAGE - rec_cuts[i]);
+		args_init(&a, NULL, 0, er, 1, &kq_zero);
+		EXPECT_KEV_ERR(kq, &a, EFAULT, 0);
+	}
+	ASSERT_EQ(1, kq_poll(kq, ev, 2, 0));
+	EXPECT_EQ(1u, ev[0].ident);
+	EXPECT_EQ(EVFILT_USER, ev[0].filter);
+	munmap(two, 2 * PAGE);
+	close(kq);
+}
+
 /* The 64-byte record layout round-trips ident, filter and udata. */
 TEST(record64_roundtrip)
 {

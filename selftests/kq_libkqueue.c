@@ -296,6 +296,30 @@ TEST_F(lkq, libkqueue_timer_enable_restarts)
 	EXPECT_GE(ms / PERIOD_MS + 1, ev.data);
 }
 
+/*
+ * libkqueue's mode restarts only a disabled timer: EV_ENABLE of one that
+ * is enabled leaves its deadline alone (1 s period, EV_ENABLE after half
+ * of it: the event comes at 1 s, not 1.5 s).
+ */
+TEST_F(lkq, libkqueue_enable_of_enabled_timer_keeps_deadline)
+{
+	struct timespec wait = { 5, 0 };
+	struct kevent ch, ev;
+	long long t0, ms;
+
+	EV_SET(&ch, 5, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 1000, NULL);
+	t0 = mono_ms();
+	ASSERT_EQ(0, kevent_libkqueue(self->kq, &ch, 1, NULL, 0, &zero_ts));
+	usleep(500000);
+	EV_SET(&ch, 5, EVFILT_TIMER, EV_ENABLE, 0, 1000, NULL);
+	ASSERT_EQ(0, kevent_libkqueue(self->kq, &ch, 1, NULL, 0, &zero_ts));
+	ASSERT_EQ(1, kevent_libkqueue(self->kq, NULL, 0, &ev, 1, &wait));
+	ms = mono_ms() - t0;
+	EXPECT_EQ(5u, ev.ident);
+	EXPECT_LE(995, ms);
+	EXPECT_GT(1450, ms) TH_LOG("fired %lld ms after EV_ADD: restarted by EV_ENABLE", ms);
+}
+
 TEST_F(lkq, freebsd_timer_enable_reports_what_was_counted)
 {
 	long long data, ms;

@@ -10,6 +10,8 @@
  */
 #define _GNU_SOURCE
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <linux/close_range.h>
 
@@ -789,6 +791,37 @@ TEST(exit_releases_even_if_kqueue_lives_on)
 	ASSERT_EQ(pid, waitpid(pid, &wst, 0));
 	ASSERT_TRUE(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
 	ASSERT_PEER_EOF(sv[1]);
+	close(kq);
+}
+
+/*
+ * A signalfd waits on the signal handlers of whoever polls it: a knote
+ * that a process sharing our descriptors (clone(CLONE_FILES)) added hangs
+ * on that process's queue, freed when it exits (POLLFREE).  The knote lets
+ * go of the queue in time (KASAN would see the use after free); it is
+ * still there, reports nothing, and deleting it works.
+ */
+TEST(signalfd_knote_outlives_the_adders_handlers)
+{
+	sigset_t mask;
+	int kq, sfd, st;
+	pid_t pid;
+
+	kq = kqueue();
+	ASSERT_LE(0, kq);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	ASSERT_LE(0, sfd);
+	pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(kq_change(kq, sfd, EVFILT_READ, EV_ADD, 0, 0, NULL) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	KQ_CHECK_NONE(kq);
+	KQ_CHANGE_OK(kq, sfd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	close(sfd);
 	close(kq);
 }
 

@@ -7,6 +7,9 @@
  *   gives ENOMEM, deleting one or closing a kqueue returns the budget.
  *   Another user is not affected by it.
  * - max_timers: EVFILT_TIMER knotes beyond it give ENOMEM.
+ * - max_user_bytes: the memory a user's knotes take (charged a page of
+ *   credit at a time, or the knote's own bytes near the limit); beyond
+ *   it ENOMEM.
  * - EVFILT_PROC on a process of another user (pid 1, the test's root
  *   parent): EACCES; on its own child: works.
  * - EVFILT_SIGNAL counts only the signals of the watching process.
@@ -284,6 +287,39 @@ TEST_F_TIMEOUT(lim, timer_limit, 60)
 
 /* ------------------------------------------------------------------ */
 /* EVFILT_PROC permissions.                                            */
+
+/*
+ * max_user_bytes: 1 byte leaves no room for a knote (ENOMEM); 16 KiB for
+ * some, then ENOMEM (the last credit is the knote's own bytes, not a
+ * page); back at the old limit, every add works again.
+ */
+TEST(user_bytes_limit)
+{
+	int kq, i, first_err = 0, fitted = 0, err_1byte, after;
+	long long old;
+
+	if (kq_param_read("max_user_bytes", &old))
+		SKIP(return, "no max_user_bytes parameter");
+	kq = kqueue();
+	ASSERT_LE(0, kq);
+	ASSERT_EQ(0, kq_param_write("max_user_bytes", 1));
+	err_1byte = kq_change(kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL) ? errno : 0;
+	ASSERT_EQ(0, kq_param_write("max_user_bytes", 16384));
+	for (i = 2; i < 2000; i++) {
+		if (kq_change(kq, i, EVFILT_USER, EV_ADD, 0, 0, NULL)) {
+			first_err = errno;
+			break;
+		}
+		fitted++;
+	}
+	ASSERT_EQ(0, kq_param_write("max_user_bytes", old));
+	after = kq_change(kq, 5000, EVFILT_USER, EV_ADD, 0, 0, NULL) ? errno : 0;
+	close(kq);
+	EXPECT_EQ(ENOMEM, err_1byte);
+	EXPECT_LT(0, fitted);
+	EXPECT_EQ(ENOMEM, first_err) TH_LOG("%d knotes fitted in 16 KiB", fitted);
+	EXPECT_EQ(0, after);
+}
 
 TEST(proc_other_user_eacces)
 {

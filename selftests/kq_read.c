@@ -550,6 +550,23 @@ TEST(pty_data_and_slave_close_eof)
 	KQ_WAIT_EOF(kq, &ev, m, EVFILT_READ);
 }
 
+/* Writing to a pty master whose slave closed: EVFILT_WRITE gives EV_EOF. */
+TEST(pty_slave_close_write_eof)
+{
+	struct kevent ev;
+	int kq, m, s;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, open_pty(&m, &s));
+	KQ_CHANGE_OK(kq, m, EVFILT_WRITE, EV_ADD | EV_CLEAR, 0, 0, NULL);
+	KQ_GET_KEV(kq, &ev, m, EVFILT_WRITE);
+	EXPECT_EQ(0, ev.flags & EV_EOF);
+	ASSERT_EQ(0, close(s));
+	KQ_WAIT_EOF(kq, &ev, m, EVFILT_WRITE);
+	close(m);
+	close(kq);
+}
+
 TEST(kqueue_fd_data_is_pending_count)
 {
 	struct kevent ev, evs[4];

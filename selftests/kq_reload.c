@@ -21,9 +21,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <glob.h>
 #include "kq_children.h"
-#include "kq_module.h"
+#include "kq_modload.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range	436
@@ -32,61 +31,6 @@
 #define RACE_SECONDS	12
 #define CHURNERS	2
 #define IN_FLIGHT	4
-
-static char module_path[512];
-
-static int find_module(void)
-{
-	const char *env = getenv("KQ_MODULE_PATH");
-	glob_t g;
-
-	if (env) {
-		snprintf(module_path, sizeof(module_path), "%s", env);
-		return access(module_path, R_OK);
-	}
-	if (glob("/lib/kq/*.ko", 0, NULL, &g) || !g.gl_pathc)
-		return -1;
-	snprintf(module_path, sizeof(module_path), "%s", g.gl_pathv[0]);
-	globfree(&g);
-	return 0;
-}
-
-static int mod_unload(void)
-{
-	return (int)syscall(SYS_delete_module, "kqueue", O_NONBLOCK);
-}
-
-static int mod_load(const char *params)
-{
-	int fd = open(module_path, O_RDONLY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -1;
-	r = (int)syscall(SYS_finit_module, fd, params, 0);
-	close(fd);
-	if (r && errno == EEXIST)
-		r = 0;
-	return r;
-}
-
-static int mod_loaded(void)
-{
-	return access("/sys/module/kqueue", F_OK) == 0;
-}
-
-/* Unload, retrying while the last kqueues of earlier work close. */
-static int mod_unload_wait(long ms)
-{
-	long long deadline = kq_now_ms() + ms;
-
-	while (mod_unload()) {
-		if ((errno != EWOULDBLOCK && errno != EBUSY) ||
-		    kq_now_ms() > deadline)
-			return -1;
-		usleep(20000);
-	}
-	return 0;
-}
 
 static void move_fd(int fd, int to)
 {

@@ -239,6 +239,41 @@ TEST(unix_stream_unconnected_no_event_until_connected)
 	EXPECT_EQ(0, ev.flags & EV_EOF);
 }
 
+/*
+ * A wakeup of the unconnected socket (SO_SNDBUF calls its write-space
+ * callback) does not make it writable; the connect() after it does.
+ */
+TEST(unix_stream_unconnected_wakeup_no_event)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int kq, l, s, sz = 65536;
+	struct kevent ev;
+	socklen_t sl;
+
+	KQ_OPEN(kq);
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "kq_write.w%d",
+		 getpid());
+	sl = offsetof(struct sockaddr_un, sun_path) + 1 +
+	     strlen(sun.sun_path + 1);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sun, sl));
+	ASSERT_EQ(0, listen(l, 1));
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, s);
+	KQ_CHANGE_OK(kq, s, EVFILT_WRITE, EV_ADD, 0, 0, NULL);
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)));
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&sun, sl));
+	KQ_GET_KEV(kq, &ev, s, EVFILT_WRITE);
+	EXPECT_LT(0, ev.data);
+	EXPECT_EQ(0, ev.flags & EV_EOF);
+	close(s);
+	close(l);
+	close(kq);
+}
+
 TEST(udp_writable_without_connect)
 {
 	struct kevent ev;
