@@ -495,6 +495,7 @@ void op_exec(void)
 	exec_args(&a, rnd(), P.deadline, P.depth);
 	block_harmless(&old);
 	count(&st->execs);
+	guided_before_exec();
 	execve(P.exe, a.argv, environ);
 	note(OP_EXEC, -1);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
