@@ -19,7 +19,9 @@
  * State is not reset between sequences (the descriptors, children and
  * threads a sequence made stay for the next), so a corpus entry replayed
  * later starts from another state: guidance by what an entry reached
- * once, as in the unguided fuzzer, with no claim that it reaches it again.
+ * once, with no claim that it reaches it again.  An anomaly prints the
+ * sequence running; --sequence OP:SEED,... repeats it in every worker
+ * thread and forked child (not exec'd ones) until the deadline.
  */
 #include "kq-fuzz.h"
 #include <linux/kcov.h>
@@ -59,6 +61,7 @@ static __thread int kcov_fd = -1;
 static __thread uint64_t grng;		/* the mutator's own random state */
 static __thread struct seq cur;		/* the sequence running, for anomaly() */
 static __thread unsigned cur_step;
+static struct seq fixed;		/* --sequence */
 
 static uint64_t grnd(void) { return mix(&grng); }
 static uint64_t gbelow(uint64_t n) { return n ? grnd() % n : 0; }
@@ -305,12 +308,12 @@ int guided_describe(char *buf, size_t len)
 	size_t n = 0;
 	unsigned i;
 
-	if (!G || !cur.len || cur.len > SEQ_MAX)
+	if ((!G && !fixed.len) || !cur.len || cur.len > SEQ_MAX)
 		return 0;
-	n += snprintf(buf, len, "; guided sequence (step %u):", cur_step);
+	n += snprintf(buf, len, "; sequence at step %u of: --sequence ", cur_step);
 	for (i = 0; i < cur.len && n < len - 40; i++)
-		n += snprintf(buf + n, len - n, " %s:%" PRIu64, ops[cur.s[i].op].name,
-			      cur.s[i].seed);
+		n += snprintf(buf + n, len - n, "%s%s:%" PRIu64, i ? "," : "",
+			      ops[cur.s[i].op].name, cur.s[i].seed);
 	return n;
 }
 
@@ -347,6 +350,53 @@ bool guided_loop(int64_t until)
 			reap_kids(false);
 	}
 	cur.len = 0;
+	return true;
+}
+
+/* --sequence "op:seed,...": the steps an anomaly printed, replayed. */
+bool sequence_parse(const char *list)
+{
+	char *copy = strdup(list), *item, *save = NULL, *colon;
+	int i;
+
+	fixed.len = 0;
+	for (item = strtok_r(copy, ", ", &save); item; item = strtok_r(NULL, ", ", &save)) {
+		colon = strchr(item, ':');
+		if (!colon || fixed.len == SEQ_MAX)
+			goto bad;
+		*colon = 0;
+		for (i = 0; i < OP_MAX && strcmp(ops[i].name, item); i++)
+			;
+		if (i == OP_MAX)
+			goto bad;
+		fixed.s[fixed.len].op = i;
+		fixed.s[fixed.len++].seed = strtoull(colon + 1, NULL, 0);
+	}
+	free(copy);
+	return fixed.len > 0;
+bad:
+	fprintf(stderr, "kq-fuzz: --sequence: OP:SEED,... (at most %d steps, names from "
+		"--list-ops)\n", SEQ_MAX);
+	free(copy);
+	return false;
+}
+
+/* fuzz_loop with --sequence: the same steps over and over; false without. */
+bool sequence_loop(int64_t until)
+{
+	unsigned runs = 0;
+
+	if (!fixed.len || P.raw)
+		return false;
+	cur = fixed;
+	while (!atomic_load(&P.stop) && now_ms() < until) {
+		for (cur_step = 0; cur_step < cur.len; cur_step++) {
+			rng = cur.s[cur_step].seed;
+			op_run(cur.s[cur_step].op);
+		}
+		if ((++runs & 7) == 0)
+			reap_kids(false);
+	}
 	return true;
 }
 

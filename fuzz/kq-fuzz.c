@@ -55,8 +55,9 @@
  * --guided (fuzz/guided.c): sequences of operations guided by the module's
  * coverage (kcov); the seed then fixes each thread's random choices, but
  * what the corpus holds depends on the coverage and the schedule, so a
- * guided run does not replay: an anomaly prints the sequence running
- * (op:seed steps).  Without kcov (any kernel but 6.1-debug) it fails.
+ * guided run does not replay: an anomaly prints the sequence running,
+ * which --sequence OP:SEED,... repeats (fuzz/guided.c).  Without kcov
+ * (any kernel but 6.1-debug) --guided fails.
  * Exit status: 0 clean, 1 a finding (anomaly, hang, counters not back to
  * 0, a worker dying), 2 usage.
  */
@@ -198,7 +199,7 @@ void fuzz_loop(int64_t until)
 {
 	unsigned n = 0;
 
-	if (guided_on() && guided_loop(until))
+	if (sequence_loop(until) || (guided_on() && guided_loop(until)))
 		return;
 	while (!atomic_load(&P.stop) && now_ms() < until) {
 		op_run(pick_op(rnd()));
@@ -386,13 +387,15 @@ static void print_replay(void)
 	for (i = 0; i < OP_MAX; i++)
 		if (ops_off & (1ULL << i))
 			printf("%s%s", n++ ? "," : " --skip ", ops[i].name);
-	printf("%s\n", opt.guided ? " --guided" : "");
+	printf("%s%s%s\n", opt.guided ? " --guided" : "", opt.sequence ? " --sequence " : "",
+	       opt.sequence ? opt.sequence : "");
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: kq-fuzz [--seed N] [--seconds N] [--procs N] [--threads N]\n"
-			"               [--only OP,...] [--skip OP,...] [--guided] [--list-ops]\n");
+			"               [--only OP,...] [--skip OP,...] [--guided]\n"
+			"               [--sequence OP:SEED,...] [--list-ops]\n");
 	exit(2);
 }
 
@@ -423,6 +426,10 @@ static void parse_args(int argc, char **argv)
 			continue;
 		} else if (!strcmp(a, "--threads")) {
 			opt.threads = atoi(v);
+		} else if (!strcmp(a, "--sequence")) {
+			if (!sequence_parse(v))
+				exit(2);
+			opt.sequence = v;
 		} else if (!strcmp(a, "--only") || !strcmp(a, "--skip")) {
 			if (!parse_ops(v, !strcmp(a, "--only")))
 				exit(2);

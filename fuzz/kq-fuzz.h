@@ -169,6 +169,7 @@ extern struct options {
 	uint64_t seed;
 	int seconds, procs, threads;
 	bool guided;
+	const char *sequence;	/* --sequence: the steps to repeat */
 } opt;
 
 /* One fuzzing process: a worker (depth 0) or one of its descendants. */
@@ -285,6 +286,8 @@ void guided_before_exec(void);
 int guided_describe(char *buf, size_t len);
 void guided_progress(char *buf, size_t len);
 void guided_summary(void);
+bool sequence_parse(const char *list);
+bool sequence_loop(int64_t until);
 
 /* faults.c */
 void op_fault(void), op_limits(void);
