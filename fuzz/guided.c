@@ -132,6 +132,16 @@ static bool kcov_open(void)
 	if (area == MAP_FAILED || ioctl(kcov_fd, KCOV_ENABLE, KCOV_TRACE_PC))
 		goto fail;
 	__atomic_store_n(&area[0], 0, __ATOMIC_RELAXED);
+	/*
+	 * A short-lived thread may unshare its table: its descriptor would
+	 * then stay open in the process's and keep the kcov.  The mapping
+	 * holds the file; without the descriptor an exec from this thread
+	 * cannot disable it, and the new image fuzzes unguided.
+	 */
+	if (ephemeral) {
+		close(kcov_fd);
+		kcov_fd = -1;
+	}
 	return true;
 fail:
 	kcov_close();
@@ -142,8 +152,18 @@ fail:
 /* Before execve: kcov stays attached to the task across exec otherwise. */
 void guided_before_exec(void)
 {
-	if (kcov_tid == gettid() && area) {
+	if (kcov_tid == gettid() && area && kcov_fd >= 0) {
 		ioctl(kcov_fd, KCOV_DISABLE, 0);
+		kcov_close();
+	}
+}
+
+/* A thread's end: its kcov (a megabyte of the kernel's) goes with it. */
+void guided_thread_end(void)
+{
+	if (kcov_tid == gettid() && area) {
+		if (kcov_fd >= 0)
+			ioctl(kcov_fd, KCOV_DISABLE, 0);
 		kcov_close();
 	}
 }

@@ -283,6 +283,7 @@ void guided_inherit(void);
 bool guided_probe(void);
 bool guided_loop(int64_t until);
 void guided_before_exec(void);
+void guided_thread_end(void);
 int guided_describe(char *buf, size_t len);
 void guided_progress(char *buf, size_t len);
 void guided_summary(void);

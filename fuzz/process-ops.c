@@ -531,6 +531,7 @@ static void *thread_main(void *p)
 			slot = i;
 	}
 	fuzz_loop(a.until);
+	guided_thread_end();
 	if (slot > 0)
 		atomic_store(&P.tids[slot], 0);
 	atomic_fetch_sub(&P.nthreads, 1);
