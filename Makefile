@@ -20,8 +20,8 @@
 #   make fuzz             random changelists, closes, forks, execs and kqueue
 #                         passing in the VM on 6.1-debug (scripts/kq-fuzz;
 #                         FUZZ_SECONDS=600, FUZZ_SEED to replay, FUZZ_KERNEL,
-#                         FUZZ_ARGS for kq-fuzz itself);
-#                         not part of check
+#                         FUZZ_ARGS for kq-fuzz itself, FUZZ_GUIDED=1 for
+#                         coverage-guided sequences); not part of check
 #   make bench            kqueue against epoll/poll in the VM on 6.1 and 6.12:
 #                         tables, build/bench/<series>.csv and a plot
 #                         (scripts/kq-bench; BENCH_ARGS=--quick for a short run;
@@ -198,7 +198,7 @@ FUZZ_ARGS	?=
 fuzz:
 	scripts/install-deps
 	$(if $(filter 6.1-debug,$(FUZZ_KERNEL)),scripts/build-debug-kernel)
-	scripts/kq-fuzz --kernel $(FUZZ_KERNEL) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_ARGS),-- $(FUZZ_ARGS))
+	scripts/kq-fuzz --kernel $(FUZZ_KERNEL) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_GUIDED),--guided) $(if $(FUZZ_ARGS),-- $(FUZZ_ARGS))
 
 # Benchmarks (bench/): not part of all or check; gnuplot comes on demand.
 # ARCH=arm64: the program cross-built into build/arm64/bench/, run in

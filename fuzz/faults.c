@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kq-fuzz: fault injection (failslab's fail-nth: one allocation of a
- * kqueue call failed on purpose) and the module's limits lowered for a few
+ * kq-fuzz: fault injection (fail-nth: one allocation, or one user copy,
+ * of a kqueue call failed on purpose) and the module's limits lowered for a few
  * calls.  main sets the knobs up and restores them.
  */
 #include "kq-fuzz.h"
@@ -38,7 +38,12 @@ static bool read_file(const char *path, char *buf, size_t len)
  * One kqueue operation with its Nth slab allocation failing
  * (/proc/thread-self/fail-nth): error paths, and what they leak.  Only
  * calls whose allocations are mostly the module's: kevent(), kqueue(),
- * close() and dup2() (knotes dropped).
+ * close() and dup2() (knotes dropped).  On a kernel with fail_usercopy
+ * (6.1-debug) fail-nth counts every copy from and to user space too, so
+ * the failure may be a copy's, and one still armed when the operation
+ * ends would fail the next copy: a signal handler's rt_sigreturn (the
+ * process dies of a "bad frame").  So signals wait until it is disarmed:
+ * after the write of "0" it is, the copy of that write failing or not.
  */
 void op_fault(void)
 {
@@ -47,6 +52,7 @@ void op_fault(void)
 					   OP_CLOSE, OP_DUP };
 	enum op victim = PICK(victims);
 	char nth[16], left[16] = "";
+	sigset_t all, old;
 	int fd;
 
 	if (!can_fail)
@@ -55,6 +61,8 @@ void op_fault(void)
 	if (note(OP_FAULT, fd) < 0)
 		return;
 	snprintf(nth, sizeof(nth), "%d", 1 + (int)below(chance(70) ? 4 : 40));
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (write(fd, nth, strlen(nth)) > 0) {
 		count(&st->ops[victim]);
 		ops[victim].fn();
@@ -63,6 +71,7 @@ void op_fault(void)
 		if (pwrite(fd, "0", 1, 0) < 0)
 			(void)0;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(fd);
 }
 
@@ -86,6 +95,25 @@ void op_limits(void)
 	for (n = 1 + below(4); n > 0; n--)
 		op_kevent();
 	write_file(path, limit_orig[i]);	/* main restores them at the end too */
+}
+
+/*
+ * fail-nth reaches fail_usercopy and fail_page_alloc too (6.1-debug):
+ * their stack dump for every failure would flood the console.
+ */
+static const char *const points[] = { "/sys/kernel/debug/fail_usercopy/verbose",
+				       "/sys/kernel/debug/fail_page_alloc/verbose" };
+static char verbose_orig[2][16];
+
+static void quiet_points(bool quiet)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		if (quiet && read_file(points[i], verbose_orig[i], sizeof(verbose_orig[i])))
+			write_file(points[i], "0");
+		else if (!quiet && verbose_orig[i][0])
+			write_file(points[i], verbose_orig[i]);
 }
 
 /* main: remember the limits; configure failslab for fail-nth only (or turn "fault" off). */
@@ -112,6 +140,7 @@ void setup_knobs(void)
 		write_file(path, "0");
 	if (access("/proc/thread-self/fail-nth", W_OK))
 		can_fail = false;
+	quiet_points(true);
 	if (!can_fail) {
 		printf("kq-fuzz: note: no %s or fail-nth: no fault injection\n", failslab_dir);
 		ops_off |= 1ULL << OP_FAULT;
@@ -147,4 +176,5 @@ void restore_knobs(void)
 	snprintf(path, sizeof(path), "%s/ignore-gfp-wait", failslab_dir);
 	if (can_fail)
 		write_file(path, "Y");
+	quiet_points(false);
 }

@@ -52,6 +52,12 @@
  *
  *   kq-fuzz [--seed N] [--seconds N] [--procs N] [--threads N]
  *           [--only OP,...] [--skip OP,...] [--list-ops]
+ * --guided (fuzz/guided.c): sequences of operations guided by the module's
+ * coverage (kcov); the seed then fixes each thread's random choices, but
+ * what the corpus holds depends on the coverage and the schedule, so a
+ * guided run does not replay: an anomaly prints the sequence running,
+ * which --sequence OP:SEED,... repeats (fuzz/guided.c).  Without kcov
+ * (any kernel but 6.1-debug) --guided fails.
  * Exit status: 0 clean, 1 a finding (anomaly, hang, counters not back to
  * 0, a worker dying), 2 usage.
  */
@@ -89,7 +95,7 @@ long note(enum op op, long rc)
 
 void anomaly(const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[2048];
 	va_list ap;
 	int n, i;
 
@@ -103,6 +109,8 @@ void anomaly(const char *fmt, ...)
 	for (i = 0; i < 8 && n < (int)sizeof(buf) - 20; i++)
 		n += snprintf(buf + n, sizeof(buf) - n, " %s",
 			      ops[last_ops[(last_pos + i) % 8]].name);
+	if (n < (int)sizeof(buf) - 100)
+		n += guided_describe(buf + n, sizeof(buf) - n - 2);
 	n += snprintf(buf + n, sizeof(buf) - n, "\n");
 	if (write(2, buf, n) < 0)
 		(void)0;
@@ -160,7 +168,8 @@ const struct op_desc ops[OP_MAX] = {
 	[OP_NEST]		= { "nest",		  500, op_nest },
 };
 
-static enum op pick_op(void)
+/* An operation by weight, from the random number r. */
+enum op pick_op(uint64_t rand)
 {
 	static unsigned total;
 	unsigned r, i;
@@ -168,7 +177,7 @@ static enum op pick_op(void)
 	if (!total)
 		for (i = 0; i < OP_MAX; i++)
 			total += ops_off & (1ULL << i) ? 0 : ops[i].weight;
-	r = below(total);
+	r = rand % total;
 	for (i = 0; i < OP_MAX; i++) {
 		unsigned w = ops_off & (1ULL << i) ? 0 : ops[i].weight;
 
@@ -179,16 +188,21 @@ static enum op pick_op(void)
 	return OP_KEVENT;
 }
 
+void op_run(enum op op)
+{
+	last_ops[last_pos++ % 8] = op;
+	count(&st->ops[op]);
+	ops[op].fn();
+}
+
 void fuzz_loop(int64_t until)
 {
 	unsigned n = 0;
 
+	if (sequence_loop(until) || (guided_on() && guided_loop(until)))
+		return;
 	while (!atomic_load(&P.stop) && now_ms() < until) {
-		enum op op = pick_op();
-
-		last_ops[last_pos++ % 8] = op;
-		count(&st->ops[op]);
-		ops[op].fn();
+		op_run(pick_op(rnd()));
 		if ((++n & 63) == 0)
 			reap_kids(false);
 	}
@@ -281,6 +295,7 @@ static int exec_child(int argc, char **argv)
 	snprintf(P.dir, sizeof(P.dir), "%s", argv[9]);
 	P.can_mount = private_mounts();
 	inherit_knobs();
+	guided_inherit();
 	rng = P.seed;
 	init_harmless();
 	install_signals();
@@ -372,13 +387,15 @@ static void print_replay(void)
 	for (i = 0; i < OP_MAX; i++)
 		if (ops_off & (1ULL << i))
 			printf("%s%s", n++ ? "," : " --skip ", ops[i].name);
-	printf("\n");
+	printf("%s%s%s\n", opt.guided ? " --guided" : "", opt.sequence ? " --sequence " : "",
+	       opt.sequence ? opt.sequence : "");
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: kq-fuzz [--seed N] [--seconds N] [--procs N] [--threads N]\n"
-			"               [--only OP,...] [--skip OP,...] [--list-ops]\n");
+			"               [--only OP,...] [--skip OP,...] [--guided]\n"
+			"               [--sequence OP:SEED,...] [--list-ops]\n");
 	exit(2);
 }
 
@@ -395,7 +412,7 @@ static void parse_args(int argc, char **argv)
 				printf("%s\n", ops[i].name);
 			exit(0);
 		}
-		if (!v)
+		if (!v && strcmp(a, "--guided"))
 			usage();
 		if (!strcmp(a, "--seed")) {
 			opt.seed = strtoull(v, NULL, 0);
@@ -404,8 +421,15 @@ static void parse_args(int argc, char **argv)
 			opt.seconds = atoi(v);
 		} else if (!strcmp(a, "--procs")) {
 			opt.procs = atoi(v);
+		} else if (!strcmp(a, "--guided")) {
+			opt.guided = true;
+			continue;
 		} else if (!strcmp(a, "--threads")) {
 			opt.threads = atoi(v);
+		} else if (!strcmp(a, "--sequence")) {
+			if (!sequence_parse(v))
+				exit(2);
+			opt.sequence = v;
 		} else if (!strcmp(a, "--only") || !strcmp(a, "--skip")) {
 			if (!parse_ops(v, !strcmp(a, "--only")))
 				exit(2);
@@ -446,10 +470,12 @@ int main(int argc, char **argv)
 	}
 	if (read_counter("live_kqueues") || read_counter("live_knotes"))
 		printf("kq-fuzz: note: the live counters are not 0 before the run\n");
-	if (!setup_stats() || !mkdtemp(base)) {
+	if (!setup_stats() || !mkdtemp(base) || (opt.guided && !guided_setup())) {
 		perror("kq-fuzz: setup");
 		return 1;
 	}
+	if (opt.guided && !guided_probe())
+		return 1;
 	snprintf(P.exe, sizeof(P.exe), "%s/kq-fuzz", base);
 	if (!copy_exe(P.exe) && readlink("/proc/self/exe", P.exe, sizeof(P.exe) - 1) < 0)
 		return 3;
@@ -478,6 +504,7 @@ int main(int argc, char **argv)
 	restore_knobs();
 	findings += check_counters();
 	print_summary();
+	guided_summary();
 	findings += atomic_load(&st->anomalies) > 0;
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("kq-fuzz: seed %" PRIu64 ": %s\n", opt.seed, findings ? "FAIL" : "PASS");

@@ -61,6 +61,7 @@
 
 #define FD_MAX		256	/* fuzzed descriptors live below this */
 #define STATS_FD	1000	/* the shared counters (a memfd), kept across exec */
+#define GUIDE_FD	1001	/* --guided: PCs seen and the corpus (a memfd), same */
 #define MAX_CHANGES	24
 #define MAX_EVENTS	24
 #define CANARY		4	/* records past the event list that must stay untouched */
@@ -167,6 +168,8 @@ static inline int64_t now_ms(void)
 extern struct options {
 	uint64_t seed;
 	int seconds, procs, threads;
+	bool guided;
+	const char *sequence;	/* --sequence: the steps to repeat */
 } opt;
 
 /* One fuzzing process: a worker (depth 0) or one of its descendants. */
@@ -205,6 +208,8 @@ enum kind {
 
 /* kq-fuzz.c: the loop every fuzzing thread runs */
 void fuzz_loop(int64_t until);
+enum op pick_op(uint64_t rand);
+void op_run(enum op op);
 void run_process(void) __attribute__((noreturn));
 
 /* supervisor.c */
@@ -270,6 +275,20 @@ void spawn_thread(uint64_t seed, int64_t until);
 void op_signal(void), op_sigmask(void), op_fork(void), op_clone_files(void);
 void op_vfork_exec(void), op_exec(void), op_exit(void), op_thread(void);
 void op_unshare(void), op_mprotect(void);
+
+/* guided.c: --guided, sequences kept by the module's coverage (kcov) */
+bool guided_on(void);
+bool guided_setup(void);
+void guided_inherit(void);
+bool guided_probe(void);
+bool guided_loop(int64_t until);
+void guided_before_exec(void);
+void guided_thread_end(void);
+int guided_describe(char *buf, size_t len);
+void guided_progress(char *buf, size_t len);
+void guided_summary(void);
+bool sequence_parse(const char *list);
+bool sequence_loop(int64_t until);
 
 /* faults.c */
 void op_fault(void), op_limits(void);

@@ -495,6 +495,7 @@ void op_exec(void)
 	exec_args(&a, rnd(), P.deadline, P.depth);
 	block_harmless(&old);
 	count(&st->execs);
+	guided_before_exec();
 	execve(P.exe, a.argv, environ);
 	note(OP_EXEC, -1);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -530,6 +531,7 @@ static void *thread_main(void *p)
 			slot = i;
 	}
 	fuzz_loop(a.until);
+	guided_thread_end();
 	if (slot > 0)
 		atomic_store(&P.tids[slot], 0);
 	atomic_fetch_sub(&P.nthreads, 1);

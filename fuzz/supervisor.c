@@ -129,9 +129,12 @@ int supervise(pid_t *workers, int64_t deadline)
 			next_cont = t + 1000;
 		}
 		if (t >= next_report) {
-			printf("kq-fuzz: %" PRId64 " s, %" PRIu64 " operations, %d children alive\n",
+			char guided[128];
+
+			guided_progress(guided, sizeof(guided));
+			printf("kq-fuzz: %" PRId64 " s, %" PRIu64 " operations, %d children alive%s\n",
 			       (t - deadline) / 1000 + opt.seconds, total_ops(),
-			       atomic_load(&st->live_kids));
+			       atomic_load(&st->live_kids), guided);
 			fflush(stdout);
 			next_report += 60000;
 		}
