@@ -219,6 +219,19 @@ struct knote {
 	};
 };
 
+/* Whether EV_DISPATCH2 deferred the knote's delete; kq->mtx held. */
+static inline bool kq_knote_deferdelete(const struct knote *kn)
+{
+	lockdep_assert_held(&kn->kq->mtx);
+	/*
+	 * KN_DEFERDELETE is set (never cleared) with kq->mtx held as well
+	 * as kq->lock, so it is stable here.  The word's other bits may
+	 * change meanwhile (a wake-up callback, under kq->lock only): a
+	 * racy read whose other bits are not used.
+	 */
+	return data_race(kn->status) & KN_DEFERDELETE;
+}
+
 /* The kevent record in kernel form: every user layout maps onto it. */
 struct kq_kev {
 	u64 ident;
