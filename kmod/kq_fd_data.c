@@ -352,7 +352,16 @@ bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out)
 
 	if (kq_is_plain_file(file)) {
 		if (kn->filter == EVFILT_READ) {
-			out->data = i_size_read(inode) - file->f_pos;
+			/*
+			 * A snapshot, as BSD's filt_vnread takes it: a write
+			 * or read elsewhere moves the size and the offset
+			 * under the VFS's locks (i_rwsem, f_pos_lock), not
+			 * taken here; i_size_read() is the kernel's own
+			 * lockless reader (KCSAN: race at unknown origin in
+			 * kq_fd_ready, kq_stress, 2026-12-07).
+			 */
+			out->data = data_race(i_size_read(inode)) -
+				    READ_ONCE(file->f_pos);
 			return out->data != 0;
 		}
 		return kn->filter == EVFILT_WRITE;
