@@ -232,6 +232,18 @@ static inline bool kq_knote_deferdelete(const struct knote *kn)
 	return data_race(kn->status) & KN_DEFERDELETE;
 }
 
+/* An inode's type (S_IFMT bits), read without the inode's lock. */
+static inline umode_t kq_inode_type(const struct inode *inode)
+{
+	/*
+	 * The type bits never change once the inode is made; chmod rewrites
+	 * the others meanwhile (under i_rwsem, not taken here; even the
+	 * anonymous inode every eventfd and epoll shares): a racy read of
+	 * which only the type bits are used.
+	 */
+	return data_race(inode->i_mode) & S_IFMT;
+}
+
 /* The kevent record in kernel form: every user layout maps onto it. */
 struct kq_kev {
 	u64 ident;
