@@ -10,6 +10,11 @@
 #                         builds them), DKMS and the packages; ends
 #                         "N passed, N failed, N skipped"
 #   make debug-kernel     build the 6.1-debug kernel (KASAN, lockdep, kmemleak...)
+#   make races            the race lane: threaded, stress, lifetime, close and
+#                         nesting selftests and the fuzzer (RACES_FUZZ_SECONDS=600)
+#                         on the 6.1-kcsan kernel, built once per machine
+#                         (scripts/kq-races); fails on any KCSAN report;
+#                         not part of check
 #   make clean-cache      remove the caches in /var/cache/kqueue-linux (make
 #                         check prunes their entries no current key uses)
 #   make deb              the Debian packages (kqueue-dkms, libkqueue0,
@@ -82,14 +87,19 @@ KVERS		:= $(KVER)
 else
 KVERS		:= $(foreach s,$(SERIES),$(shell KQ_ARCH=$(KQ_ARCH) scripts/kernel-info $s kver 2>/dev/null))
 endif
-# The 6.1-debug kernel's build tree (scripts/build-debug-kernel), when built.
+# The 6.1-debug kernel's build tree (scripts/build-debug-kernel), when built;
+# likewise 6.1-kcsan's (make races: SERIES=6.1-kcsan, never a default).
 ifneq ($(filter 6.1-debug,$(SERIES)),)
 DEBUG_KVER	:= $(shell scripts/kernel-info 6.1-debug kver 2>/dev/null)
 DEBUG_KDIR	:= $(shell scripts/kernel-info 6.1-debug kdir 2>/dev/null)
 endif
-# Headers of a kernel: KDIR, else the cache (scripts/fetch-kernel or the debug
+ifneq ($(filter 6.1-kcsan,$(SERIES)),)
+KCSAN_KVER	:= $(shell scripts/kernel-info 6.1-kcsan kver 2>/dev/null)
+KCSAN_KDIR	:= $(shell scripts/kernel-info 6.1-kcsan kdir 2>/dev/null)
+endif
+# Headers of a kernel: KDIR, else the cache (scripts/fetch-kernel or a debug
 # kernel's tree), else installed ones.
-kdir = $(or $(KDIR),$(wildcard $(KERNEL_CACHE)/$1/usr/src/linux-headers-$1),$(if $(filter $1,$(DEBUG_KVER)),$(DEBUG_KDIR)),/lib/modules/$1/build)
+kdir = $(or $(KDIR),$(wildcard $(KERNEL_CACHE)/$1/usr/src/linux-headers-$1),$(if $(filter $1,$(DEBUG_KVER)),$(DEBUG_KDIR)),$(if $(filter $1,$(KCSAN_KVER)),$(KCSAN_KDIR)),/lib/modules/$1/build)
 
 NO_WARNINGS	:= $(TOP)/scripts/no-warnings
 CFLAGS		?= -O2 -g
@@ -101,7 +111,7 @@ endif
 KSFT_HDRS	:= $(BUILD)/kselftest/kselftest.h $(BUILD)/kselftest/kselftest_harness.h
 LINUX_SOURCE	:= /usr/src/linux-source-6.1.tar.xz
 
-.PHONY: install uninstall dkms-source deb all modules shim selftests shim32 selftests32 shim32t64 selftests32t64 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel bench bench-prog fuzz clean-cache
+.PHONY: install uninstall dkms-source deb all modules shim selftests shim32 selftests32 shim32t64 selftests32t64 demo-prog loader kselftest-headers check clients demo vm-shell clean debug-kernel races bench bench-prog fuzz clean-cache
 all: modules shim selftests shim32 selftests32 demo-prog loader $(ARCH_PROGS)
 
 # Two kernels build from one source: each gets build/<kver>/kmod-<key>/ with
@@ -199,6 +209,16 @@ fuzz:
 	scripts/install-deps
 	$(if $(filter 6.1-debug,$(FUZZ_KERNEL)),scripts/build-debug-kernel)
 	scripts/kq-fuzz --kernel $(FUZZ_KERNEL) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_GUIDED),--guided) $(if $(FUZZ_ARGS),-- $(FUZZ_ARGS))
+
+# The race lane (scripts/kq-races): the 6.1-kcsan kernel (cached like
+# 6.1-debug), the module for it, the threaded selftests and the fuzzer under
+# KCSAN; fails on any KCSAN report.  Not part of check (a second kernel build).
+RACES_FUZZ_SECONDS ?= 600
+races:
+	scripts/install-deps
+	scripts/build-debug-kernel --kcsan
+	$(MAKE) SERIES=6.1-kcsan modules selftests loader
+	scripts/kq-races --fuzz-seconds $(RACES_FUZZ_SECONDS)
 
 # Benchmarks (bench/): not part of all or check; gnuplot comes on demand.
 # ARCH=arm64: the program cross-built into build/arm64/bench/, run in

@@ -219,6 +219,31 @@ struct knote {
 	};
 };
 
+/* Whether EV_DISPATCH2 deferred the knote's delete; kq->mtx held. */
+static inline bool kq_knote_deferdelete(const struct knote *kn)
+{
+	lockdep_assert_held(&kn->kq->mtx);
+	/*
+	 * KN_DEFERDELETE is set (never cleared) with kq->mtx held as well
+	 * as kq->lock, so it is stable here.  The word's other bits may
+	 * change meanwhile (a wake-up callback, under kq->lock only): a
+	 * racy read whose other bits are not used.
+	 */
+	return data_race(kn->status) & KN_DEFERDELETE;
+}
+
+/* An inode's type (S_IFMT bits), read without the inode's lock. */
+static inline umode_t kq_inode_type(const struct inode *inode)
+{
+	/*
+	 * The type bits never change once the inode is made; chmod rewrites
+	 * the others meanwhile (under i_rwsem, not taken here; even the
+	 * anonymous inode every eventfd and epoll shares): a racy read of
+	 * which only the type bits are used.
+	 */
+	return data_race(inode->i_mode) & S_IFMT;
+}
+
 /* The kevent record in kernel form: every user layout maps onto it. */
 struct kq_kev {
 	u64 ident;

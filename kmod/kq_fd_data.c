@@ -147,14 +147,14 @@ static bool kq_is_anon_pipe(struct file *file)
  */
 bool kq_is_plain_file(struct file *file)
 {
-	return S_ISREG(file_inode(file)->i_mode) && !file->f_op->poll;
+	return S_ISREG(kq_inode_type(file_inode(file))) && !file->f_op->poll;
 }
 
 static bool kq_is_tty(struct inode *inode)
 {
 	unsigned int major = imajor(inode);
 
-	if (!S_ISCHR(inode->i_mode))
+	if (!S_ISCHR(kq_inode_type(inode)))
 		return false;
 	return major == TTY_MAJOR || major == TTYAUX_MAJOR ||
 	       major == PTY_MASTER_MAJOR || major == PTY_SLAVE_MAJOR ||
@@ -200,7 +200,7 @@ int kq_fd_validate(struct file *file, const struct kq_kev *kev)
 		break;
 	case EVFILT_WRITE:
 		/* BSD: a pipe whose reader is gone refuses the watch. */
-		if (S_ISFIFO(inode->i_mode) && file->private_data &&
+		if (S_ISFIFO(kq_inode_type(inode)) && file->private_data &&
 		    (file->f_mode & FMODE_WRITE) &&
 		    !READ_ONCE(((struct pipe_inode_info *)
 				file->private_data)->readers))
@@ -335,7 +335,7 @@ bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out)
 	out->data = 0;
 	out->fflags = 0;
 
-	if (S_ISFIFO(inode->i_mode) && file->private_data &&
+	if (S_ISFIFO(kq_inode_type(inode)) && file->private_data &&
 	    (kn->filter == EVFILT_READ || kn->filter == EVFILT_WRITE))
 		return kq_pipe_ready(kn, file->private_data, mask, out);
 
@@ -352,7 +352,16 @@ bool kq_fd_ready(struct knote *kn, __poll_t mask, struct kq_kev *out)
 
 	if (kq_is_plain_file(file)) {
 		if (kn->filter == EVFILT_READ) {
-			out->data = i_size_read(inode) - file->f_pos;
+			/*
+			 * A snapshot, as BSD's filt_vnread takes it: a write
+			 * or read elsewhere moves the size and the offset
+			 * under the VFS's locks (i_rwsem, f_pos_lock), not
+			 * taken here; i_size_read() is the kernel's own
+			 * lockless reader (KCSAN: race at unknown origin in
+			 * kq_fd_ready, kq_stress, 2026-12-07).
+			 */
+			out->data = data_race(i_size_read(inode)) -
+				    READ_ONCE(file->f_pos);
 			return out->data != 0;
 		}
 		return kn->filter == EVFILT_WRITE;

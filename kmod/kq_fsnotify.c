@@ -428,7 +428,7 @@ int kq_fs_watch(struct knote *kn, u32 mask)
 	kn->fd.fsmark = m;
 	kn->fd.fsmask = mask;
 	kq_fs_count(m, 0, mask);
-	if (S_ISDIR(inode->i_mode) && !m->parent)
+	if (S_ISDIR(kq_inode_type(inode)) && !m->parent)
 		kq_fs_link_parent(m, kn->file->f_path.dentry);
 	err = kq_fs_sync(m);
 	if (err)

@@ -187,7 +187,7 @@ static int kq_modify(struct knote *kn, const struct kq_kev *kev)
 	int err;
 
 	/* its last event was delivered: nothing left to change (Darwin) */
-	if (kn->status & KN_DEFERDELETE) {
+	if (kq_knote_deferdelete(kn)) {
 		if (kev->flags & EV_ENABLE)
 			kq_enable_deferred(kn);
 		return 0;
@@ -419,7 +419,7 @@ static enum kq_outcome kq_report(const struct kq_call *c, struct knote *kn,
 	kev.uscratch = c->events + (size_t)i * c->recsize +
 		       kq_record_data_offset(c->recsize);
 	kev.darwin = c->darwin;
-	if (kn->status & KN_DEFERDELETE) {
+	if (kq_knote_deferdelete(kn)) {
 		/* Darwin's last event of a deferred delete */
 		kev.flags = EV_DELETE | EV_ONESHOT;
 	} else {

@@ -231,7 +231,7 @@ static int kq_vnode_attach(struct knote *kn, const struct kq_kev *kev)
 	kn->fd.vn.size = i_size_read(inode);
 	kn->fd.vn.nlink = READ_ONCE(inode->i_nlink);
 	err = kq_fs_watch(kn, kq_vnode_fsmask(kn->sfflags,
-					      S_ISDIR(inode->i_mode)));
+					      S_ISDIR(kq_inode_type(inode))));
 	if (err)
 		return err;
 	kq_vnode_recheck(kn);
@@ -247,7 +247,7 @@ static int kq_vnode_modify(struct knote *kn, const struct kq_kev *kev)
 {
 	struct inode *inode = file_inode(kn->file);
 	u32 fflags = kev->fflags & KQ_VNODE_FFLAGS;
-	u32 mask = kq_vnode_fsmask(fflags, S_ISDIR(inode->i_mode));
+	u32 mask = kq_vnode_fsmask(fflags, S_ISDIR(kq_inode_type(inode)));
 	int err;
 
 	/* what happened so far is judged by the fflags it happened under */
