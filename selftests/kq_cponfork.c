@@ -13,17 +13,6 @@
 #include "kq_children.h"
 #include "kq_module.h"
 
-/* The one event @kq has within @ms: its ident, or -1. */
-static long one_event(int kq, short filter, long ms)
-{
-	struct kevent ev[4];
-	int n = kq_poll(kq, ev, 4, ms);
-
-	if (n != 1 || ev[0].filter != filter)
-		return -1;
-	return (long)ev[0].ident;
-}
-
 static int cpkq(void)
 {
 	return kqueuex(KQUEUE_CPONFORK);
@@ -88,11 +77,11 @@ TEST(active_event_in_both_then_independent)
 		/* the child's own registration stays its own */
 		KQ_CHILD_CHECK(kq_change(kq, 2, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
 			     NULL) == 0);
-		KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 2);
+		KQ_CHILD_CHECK(kq_one_event(kq, EVFILT_USER, 0) == 2);
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
-	ASSERT_EQ(1, one_event(kq, EVFILT_USER, 0));
+	ASSERT_EQ(1, kq_one_event(kq, EVFILT_USER, 0));
 	KQ_CHECK_NONE(kq);
 	close(kq);
 }
@@ -112,13 +101,13 @@ TEST(descriptor_knote_copied_child_close_harmless)
 		alarm(KQ_CHILD_ALARM);
 		KQ_CHILD_CHECK(kq_poll(kq, NULL, 0, 0) == 0);
 		KQ_CHILD_CHECK(write(p[1], "x", 1) == 1);
-		KQ_CHILD_CHECK(one_event(kq, EVFILT_READ, 5000) == p[0]);
+		KQ_CHILD_CHECK(kq_one_event(kq, EVFILT_READ, 5000) == p[0]);
 		close(kq);
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
 	/* the child's byte is there; the parent's knote sees it */
-	ASSERT_EQ(p[0], one_event(kq, EVFILT_READ, 5000));
+	ASSERT_EQ(p[0], kq_one_event(kq, EVFILT_READ, 5000));
 	close(p[0]);
 	close(p[1]);
 	close(kq);
@@ -172,7 +161,7 @@ TEST(periodic_timer_copied)
 	}
 	KQ_WAIT_CHILD(pid);
 	/* the child's delete did not touch ours */
-	ASSERT_EQ(3, one_event(kq, EVFILT_TIMER, 5000));
+	ASSERT_EQ(3, kq_one_event(kq, EVFILT_TIMER, 5000));
 	close(kq);
 }
 
@@ -203,7 +192,7 @@ TEST(signal_knote_counts_childs_signals)
 	/* the child's signals were not the parent's */
 	KQ_CHECK_NONE(kq);
 	ASSERT_EQ(0, kill(getpid(), SIGUSR1));
-	ASSERT_EQ(SIGUSR1, one_event(kq, EVFILT_SIGNAL, 5000));
+	ASSERT_EQ(SIGUSR1, kq_one_event(kq, EVFILT_SIGNAL, 5000));
 	/* the pending one, taken before the mask lets it kill us */
 	ASSERT_EQ(SIGUSR1, sigtimedwait(&usr1, NULL, &(struct timespec){ 0 }));
 	ASSERT_EQ(0, sigprocmask(SIG_SETMASK, &old, NULL));
@@ -267,7 +256,7 @@ TEST(dup_and_cloexec_kept)
 		KQ_CHILD_CHECK(fcntl(kq2, F_GETFD) == 0);
 		KQ_CHILD_CHECK(kq_change(kq, 4, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0,
 			     NULL) == 0);
-		KQ_CHILD_CHECK(one_event(kq2, EVFILT_USER, 0) == 4);
+		KQ_CHILD_CHECK(kq_one_event(kq2, EVFILT_USER, 0) == 4);
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
@@ -294,16 +283,16 @@ TEST(copy_of_the_copy)
 		g = fork();
 		KQ_CHILD_CHECK(g >= 0);
 		if (g == 0) {
-			KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 5);
+			KQ_CHILD_CHECK(kq_one_event(kq, EVFILT_USER, 0) == 5);
 			_exit(0);
 		}
 		KQ_CHILD_CHECK(waitpid(g, &st, 0) == g && WIFEXITED(st) &&
 		   WEXITSTATUS(st) == 0);
-		KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 5);
+		KQ_CHILD_CHECK(kq_one_event(kq, EVFILT_USER, 0) == 5);
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
-	ASSERT_EQ(5, one_event(kq, EVFILT_USER, 0));
+	ASSERT_EQ(5, kq_one_event(kq, EVFILT_USER, 0));
 	close(kq);
 }
 
@@ -329,7 +318,7 @@ TEST(vfork_and_spawn_children_unaffected)
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* and ours is untouched */
-	ASSERT_EQ(1, one_event(kq, EVFILT_USER, 0));
+	ASSERT_EQ(1, kq_one_event(kq, EVFILT_USER, 0));
 	close(kq);
 }
 

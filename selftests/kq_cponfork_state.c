@@ -28,17 +28,6 @@ static int cpkq(void)
 	return kqueuex(KQUEUE_CPONFORK);
 }
 
-/* The one event @kq has within @ms: its ident, or -1. */
-static long one_event(int kq, short filter, long ms)
-{
-	struct kevent ev[4];
-	int n = kq_poll(kq, ev, 4, ms);
-
-	if (n != 1 || ev[0].filter != filter)
-		return -1;
-	return (long)ev[0].ident;
-}
-
 /* kevent64(): one triggered EVFILT_USER event, or -1. */
 static int poll64(int kq, struct kevent64_s *ev)
 {
@@ -106,14 +95,14 @@ TEST(disabled_knote_stays_disabled)
 		KQ_CHILD_CHECK(kq_poll(kq, &ev, 1, 0) == 0);
 		KQ_CHILD_CHECK(kq_change(kq, 3, EVFILT_USER, EV_ENABLE, 0, 0,
 					 NULL) == 0);
-		KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 3);
+		KQ_CHILD_CHECK(kq_one_event(kq, EVFILT_USER, 0) == 3);
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
 	/* the child's EV_ENABLE was its own */
 	KQ_CHECK_NONE(kq);
 	KQ_CHANGE_OK(kq, 3, EVFILT_USER, EV_ENABLE, 0, 0, NULL);
-	ASSERT_EQ(3, one_event(kq, EVFILT_USER, 0));
+	ASSERT_EQ(3, kq_one_event(kq, EVFILT_USER, 0));
 	close(kq);
 }
 
@@ -260,7 +249,7 @@ TEST(timer_with_leeway_copied)
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
-	ASSERT_EQ(8, one_event(kq, EVFILT_TIMER, KQ_TIMER_WAIT_MS));
+	ASSERT_EQ(8, kq_one_event(kq, EVFILT_TIMER, KQ_TIMER_WAIT_MS));
 	close(kq);
 }
 
@@ -291,7 +280,7 @@ TEST(aggregator_knotes_not_copied)
 	}
 	KQ_WAIT_CHILD(pid);
 	/* the parent's are there */
-	ASSERT_EQ((long)inner, one_event(kq, EVFILT_READ, 0));
+	ASSERT_EQ((long)inner, kq_one_event(kq, EVFILT_READ, 0));
 	KQ_CHANGE_OK(kq, inner, EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	KQ_CHANGE_OK(kq, ep, EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	KQ_CHANGE_OK(kq, 9, EVFILT_USER, EV_DELETE, 0, 0, NULL);
@@ -313,7 +302,7 @@ TEST(deferred_delete_not_copied)
 	ASSERT_LE(0, kq);
 	KQ_CHANGE_OK(kq, 4, EVFILT_USER, EV_ADD | EV_DISPATCH2, NOTE_TRIGGER,
 		     0, NULL);
-	ASSERT_EQ(4, one_event(kq, EVFILT_USER, 0));
+	ASSERT_EQ(4, kq_one_event(kq, EVFILT_USER, 0));
 	KQ_CHANGE_ERR(kq, EINPROGRESS, 4, EVFILT_USER, EV_DELETE | EV_UDATA_SPECIFIC,
 		      0, 0, NULL);
 	pid = fork();
@@ -358,13 +347,13 @@ TEST(copy_at_same_descriptor_above_free_ones)
 		int fd;
 
 		alarm(KQ_CHILD_ALARM);
-		KQ_CHILD_CHECK(one_event(hi, EVFILT_USER, 0) == 6);
+		KQ_CHILD_CHECK(kq_one_event(hi, EVFILT_USER, 0) == 6);
 		fd = dup(0);
 		KQ_CHILD_CHECK(fd == lowest);
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
-	ASSERT_EQ(6, one_event(hi, EVFILT_USER, 0));
+	ASSERT_EQ(6, kq_one_event(hi, EVFILT_USER, 0));
 	close(hi);
 }
 
@@ -426,7 +415,7 @@ TEST(set_flags_on_and_off)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		alarm(KQ_CHILD_ALARM);
-		KQ_CHILD_CHECK(one_event(kq, EVFILT_USER, 0) == 2);
+		KQ_CHILD_CHECK(kq_one_event(kq, EVFILT_USER, 0) == 2);
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
@@ -439,7 +428,7 @@ TEST(set_flags_on_and_off)
 		_exit(0);
 	}
 	KQ_WAIT_CHILD(pid);
-	ASSERT_EQ(2, one_event(kq, EVFILT_USER, 0));
+	ASSERT_EQ(2, kq_one_event(kq, EVFILT_USER, 0));
 	close(kq);
 }
 

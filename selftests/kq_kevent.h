@@ -126,6 +126,17 @@ static inline int kq_poll(int kq, struct kevent *evs, int n, long ms)
 	return kevent(kq, NULL, 0, evs, n, ms < 0 ? NULL : &ts);
 }
 
+/* The one event @kq has within @ms: its ident, or -1 (none, more, or another filter). */
+static inline long kq_one_event(int kq, short filter, long ms)
+{
+	struct kevent ev[4];
+	int n = kq_poll(kq, ev, 4, ms);
+
+	if (n != 1 || ev[0].filter != filter)
+		return -1;
+	return (long)ev[0].ident;
+}
+
 /* Apply one change that must succeed. */
 #define KQ_CHANGE_OK(kq, ident, filter, flags, fflags, data, udata) \
 	__kq_change_ok(_metadata, __LINE__, kq, ident, filter, flags, fflags, \
