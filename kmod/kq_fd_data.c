@@ -48,8 +48,18 @@ static s64 kq_queue_bytes(struct sk_buff_head *q)
 /* Bytes a read could return now: BSD's sbavail(). */
 static s64 kq_sock_readable(struct sock *sk)
 {
-	if (kq_is_tcp(sk))
-		return tcp_inq(sk);
+	if (kq_is_tcp(sk)) {
+		/*
+		 * tcp_inq() is SIOCINQ's helper, run under lock_sock(); here
+		 * it is a lockless snapshot, as tcp_poll() takes its own: the
+		 * receive path changes rcv_nxt and urg_data before the
+		 * wake-up that brings the knote back (KCSAN: race at unknown
+		 * origin on urg_data in kq_fd_ready, kq_stress, 2026-12-07).
+		 * Fields read in another order than a reader moved them
+		 * could make it negative.
+		 */
+		return max(data_race(tcp_inq(sk)), 0);
+	}
 	if (sk->sk_family == AF_UNIX && sk->sk_type != SOCK_DGRAM)
 		return unix_inq_len(sk);
 	if (kq_is_udp(sk))
