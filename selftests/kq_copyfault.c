@@ -397,6 +397,42 @@ TEST(fault_after_first_record)
 	munmap(page, 2 * pg);
 }
 
+/*
+ * Three events, room for one before the page no access reaches: the call
+ * returns the one it wrote; the record that faulted and the one after it
+ * in the same batch are both still pending.
+ */
+TEST(fault_mid_batch_keeps_the_rest)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *page = guarded_page();
+	struct kevent *slot, ev[4];
+	unsigned int seen = 0;
+	int kq, i, r;
+
+	ASSERT_NE(NULL, page);
+	slot = (struct kevent *)(page + pg) - 1;
+	kq = kqueue();
+	ASSERT_LE(0, kq);
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(0, kq_change(kq, i, EVFILT_USER, EV_ADD | EV_CLEAR,
+				       0, 0, NULL));
+		ASSERT_EQ(0, kq_change(kq, i, EVFILT_USER, 0, NOTE_TRIGGER, 0,
+				       NULL));
+	}
+	ASSERT_EQ(1, kevent(kq, NULL, 0, slot, 3, NULL));
+	seen |= 1u << slot->ident;
+	r = kq_poll(kq, ev, 4, 0);
+	ASSERT_EQ(2, r);
+	for (i = 0; i < r; i++) {
+		ASSERT_EQ(0u, seen & (1u << ev[i].ident));
+		seen |= 1u << ev[i].ident;
+	}
+	EXPECT_EQ(0xeu, seen);
+	close(kq);
+	munmap(page, 2 * pg);
+}
+
 static int nth_fd = -1;
 
 static void debugfs_write(const char *path, const char *val)

@@ -219,16 +219,28 @@ TEST_F(dt, leeway)
 	EXPECT_EQ(300u, ev.ext[1]);
 }
 
-/* A huge leeway is accepted and capped: the timer still fires. */
+/*
+ * A huge leeway is accepted and capped at a second: the timer still fires,
+ * also when the leeway in its unit overflows 64 bits of nanoseconds.
+ */
 TEST_F(dt, leeway_huge)
 {
+	static const __u32 unit[] = { NOTE_NSECONDS, NOTE_USECONDS };
+	static const __s64 period[] = { 100000000, 100000 };	/* 100 ms */
 	struct kevent64_s ev;
+	long long t0, dt;
+	unsigned int i;
 
-	ASSERT_EQ(0, change(self->kq, 10, EV_ADD | EV_ONESHOT,
-			    NOTE_LEEWAY | NOTE_NSECONDS, 100000000,
-			    ~0ull));
-	ASSERT_EQ(1, wait_one(self->kq, &ev, 5000));
-	EXPECT_EQ(10u, ev.ident);
+	for (i = 0; i < 2; i++) {
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		ASSERT_EQ(0, change(self->kq, 10 + i, EV_ADD | EV_ONESHOT,
+				    NOTE_LEEWAY | unit[i], period[i], ~0ull));
+		ASSERT_EQ(1, wait_one(self->kq, &ev, 5000));
+		dt = clock_ns(CLOCK_MONOTONIC) - t0;
+		EXPECT_EQ(10u + i, ev.ident);
+		EXPECT_LE(100000000LL - EARLY_NS, dt);
+		EXPECT_GE(1100000000LL + LATE_NS, dt);
+	}
 }
 
 /* A periodic timer with leeway keeps its period on average. */

@@ -199,6 +199,77 @@ TEST(proc_nondumpable_same_user_eacces)
 	KQ_WAIT_CHILD(pid);
 }
 
+/*
+ * Linux's rule for reading another process (ptrace_may_access()): the
+ * watcher's uid must be the target's real, effective and saved uid, and
+ * its gid the three gids.  A process of user A that keeps any other id
+ * (a set-uid program's saved root uid, say) is not A's to watch.
+ */
+TEST(proc_every_id_must_match)
+{
+	enum { A = KQ_USER_A };
+	static const struct {
+		unsigned int uid[3], gid[3];	/* real, effective, saved */
+		int err;
+	} t[] = {
+		{ { A, A, A }, { A, A, A }, 0 },
+		{ { 0, A, A }, { A, A, A }, EACCES },
+		{ { A, 0, A }, { A, A, A }, EACCES },
+		{ { A, A, 0 }, { A, A, A }, EACCES },
+		{ { A, A, A }, { 0, A, A }, EACCES },
+		{ { A, A, A }, { A, 0, A }, EACCES },
+		{ { A, A, A }, { A, A, 0 }, EACCES },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int ready[2], st;
+		pid_t target, watcher;
+		char ch;
+
+		ASSERT_EQ(0, pipe(ready));
+		target = fork();
+		ASSERT_LE(0, target);
+		if (target == 0) {
+			alarm(KQ_CHILD_ALARM);
+			KQ_CHILD_CHECK(setgroups(0, NULL) == 0);
+			KQ_CHILD_CHECK(setresgid(t[i].gid[0], t[i].gid[1],
+						 t[i].gid[2]) == 0);
+			KQ_CHILD_CHECK(setresuid(t[i].uid[0], t[i].uid[1],
+						 t[i].uid[2]) == 0);
+			/* an id change made it non-dumpable: not the point */
+			KQ_CHILD_CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
+			KQ_CHILD_CHECK(write(ready[1], "r", 1) == 1);
+			pause();
+			_exit(0);
+		}
+		close(ready[1]);
+		ASSERT_EQ(1, read(ready[0], &ch, 1));
+		close(ready[0]);
+		watcher = fork();
+		ASSERT_LE(0, watcher);
+		if (watcher == 0) {
+			int kq, r;
+
+			alarm(KQ_CHILD_ALARM);
+			KQ_CHILD_CHECK(kq_become(A) == 0);
+			kq = kqueue();
+			KQ_CHILD_CHECK(kq >= 0);
+			r = kq_change(kq, target, EVFILT_PROC, EV_ADD,
+				      NOTE_EXIT, 0, NULL);
+			_exit(r ? errno : 0);
+		}
+		ASSERT_EQ(watcher, waitpid(watcher, &st, 0));
+		EXPECT_TRUE(WIFEXITED(st));
+		EXPECT_EQ(t[i].err, WEXITSTATUS(st))
+			TH_LOG("target ids %u/%u/%u, gids %u/%u/%u", t[i].uid[0],
+			       t[i].uid[1], t[i].uid[2], t[i].gid[0],
+			       t[i].gid[1], t[i].gid[2]);
+		ASSERT_EQ(0, kill(target, SIGKILL));
+		ASSERT_EQ(target, waitpid(target, &st, 0));
+	}
+}
+
 #define SUID_SHELL	"/tmp/kq-suid-busybox"
 
 /*

@@ -118,6 +118,20 @@ TEST_F(lkq, query_without_room_is_efault)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+/* An answer that cannot be written (an unmapped event list) is EFAULT too. */
+TEST_F(lkq, query_into_unmapped_list_is_efault)
+{
+	struct kevent *ev = mmap(NULL, 4096, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, ev);
+	errno = 0;
+	EXPECT_EQ(-1, query(self->kq, NOTE_VERSION, ev, 1));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ev, 4096);
+	KQ_CHECK_NONE(self->kq);
+}
+
 /* libkqueue's Linux backend: ENOSYS, as a record or as the call's errno. */
 TEST_F(lkq, file_poll_interval_is_enosys)
 {

@@ -6,6 +6,7 @@
  * EV_EOF after the peer's shutdown, a refused connect gives EV_EOF with
  * ECONNREFUSED in fflags), UDP over IPv6 and UDP-Lite (data = every byte
  * queued), and AF_UNIX SOCK_SEQPACKET (not writable before connect()).
+ * A UDP socket with a pending error (ICMP: port closed) is readable.
  */
 #define _GNU_SOURCE
 #include <netinet/in.h>
@@ -171,6 +172,43 @@ TEST(udp6_data_is_total_bytes)
 TEST(udplite_data_is_total_bytes)
 {
 	datagrams_total(_metadata, AF_INET, IPPROTO_UDPLITE);
+}
+
+/*
+ * A connected UDP socket told by ICMP that the port is closed: readable
+ * with data 0 and no EV_EOF (FreeBSD's so_error); recv() gives the error,
+ * and then nothing is pending.
+ */
+TEST(udp_refused_is_readable)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	struct kevent ev;
+	int kq, s, gone;
+	char b;
+
+	KQ_OPEN(kq);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	gone = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, gone);
+	ASSERT_EQ(0, bind(gone, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, getsockname(gone, (struct sockaddr *)&sin, &len));
+	close(gone);		/* its port is closed now */
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&sin, sizeof(sin)));
+	KQ_CHANGE_OK(kq, s, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	KQ_CHECK_NONE(kq);
+	ASSERT_EQ(1, send(s, "x", 1, 0));
+	KQ_WAIT_ONE(kq, &ev, s, EVFILT_READ, 5000);
+	EXPECT_EQ(0, ev.data);
+	EXPECT_EQ(0, ev.flags & EV_EOF);
+	errno = 0;
+	EXPECT_EQ(-1, recv(s, &b, 1, 0));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	KQ_CHECK_NONE(kq);
+	close(s);
+	close(kq);
 }
 
 /* AF_UNIX SOCK_SEQPACKET: writable once connected; data = bytes queued. */

@@ -334,6 +334,25 @@ TEST_F_TIMEOUT(timer, units_small, 60)
 	TIMER_EV_OK(&ev);
 }
 
+/*
+ * A period too long for the kernel's clock is accepted and clamped to the
+ * longest one (FreeBSD: SBT_MAX), whether its nanoseconds overflow 64 bits
+ * or only the clock's range: the timers are armed and do not fire.
+ */
+TEST_F(timer, huge_periods_clamped)
+{
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+		     NOTE_SECONDS, INTPTR_MAX, NULL);
+	if (sizeof(intptr_t) == 8)	/* 10^19 ns: beyond KTIME_MAX, in a u64 */
+		KQ_CHANGE_OK(self->kq, 2, EVFILT_TIMER, EV_ADD, NOTE_USECONDS,
+			     (intptr_t)10000000000000000LL, NULL);
+	usleep(50 * 1000);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	if (sizeof(intptr_t) == 8)
+		KQ_CHANGE_OK(self->kq, 2, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+}
+
 /* More than one unit flag, or a negative period: EINVAL, nothing added. */
 TEST_F(timer, invalid)
 {

@@ -306,6 +306,50 @@ TEST_F(vn, note_link)
 	KQ_CHECK_NONE(self->kq);
 }
 
+/*
+ * Links made and removed before the owner looks: each link() is NOTE_LINK,
+ * each unlink() NOTE_DELETE (FreeBSD's), however they are batched.
+ */
+TEST_F(vn, link_unlink_between_looks)
+{
+	char path3[160];
+
+	snprintf(path3, sizeof(path3), "%s/f3", self->dir);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_LINK | NOTE_DELETE, 0, NULL);
+	ASSERT_EQ(0, link(self->path, self->path2));
+	ASSERT_EQ(0, link(self->path, path3));
+	ASSERT_EQ(NOTE_LINK, GET_NOTES(self->kq, self->fd));
+	ASSERT_EQ(0, unlink(path3));
+	ASSERT_EQ(0, link(self->path, path3));
+	ASSERT_EQ(NOTE_LINK | NOTE_DELETE, GET_NOTES(self->kq, self->fd));
+	ASSERT_EQ(0, unlink(path3));
+	ASSERT_EQ(0, unlink(self->path2));
+	ASSERT_EQ(NOTE_DELETE, GET_NOTES(self->kq, self->fd));
+	KQ_CHECK_NONE(self->kq);
+}
+
+/*
+ * libkqueue's NOTE_TRUNCATE: the file got shorter (ftruncate(), or a write
+ * then a shorter truncation before the owner looked); NOTE_EXTEND: longer.
+ */
+TEST_F(vn, note_truncate)
+{
+	ASSERT_EQ(10, pwrite(self->fd, "0123456789", 10, 0));
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_TRUNCATE | NOTE_EXTEND, 0, NULL);
+	ASSERT_EQ(0, ftruncate(self->fd, 4));
+	ASSERT_EQ(NOTE_TRUNCATE, GET_NOTES(self->kq, self->fd));
+	ASSERT_EQ(0, ftruncate(self->fd, 20));
+	ASSERT_EQ(NOTE_EXTEND, GET_NOTES(self->kq, self->fd));
+	ASSERT_EQ(1, pwrite(self->fd, "x", 1, 30));
+	ASSERT_EQ(0, ftruncate(self->fd, 2));
+	ASSERT_EQ(NOTE_EXTEND | NOTE_TRUNCATE,
+		  GET_NOTES(self->kq, self->fd));
+	ASSERT_EQ(1, pwrite(self->fd, "y", 1, 0));
+	KQ_CHECK_NONE(self->kq);
+}
+
 /* Without EV_CLEAR: the first report. */
 TEST_F(vn, level_first_report)
 {
@@ -951,6 +995,119 @@ TEST_F(dir, dir_self_rmdir)
 		     ALL_NOTES, 0, NULL);
 	ASSERT_EQ(0, rmdir(self->target));
 	ASSERT_NOTES(GET_NOTES(self->kq, self->fd), NOTE_DELETE, 0);
+}
+
+/*
+ * A directory watched for NOTE_ATTRIB alone: entries created, renamed and
+ * removed in it are not reported, a change of its mode is.
+ */
+TEST_F(dir, dir_attrib_only_ignores_entries)
+{
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_ATTRIB, 0, NULL);
+	ASSERT_EQ(0, create_file(self->file_in1));
+	ASSERT_EQ(0, rename(self->file_in1, self->file_in2));
+	ASSERT_EQ(0, mkdir(self->dir_in1, 0700));
+	ASSERT_EQ(0, rmdir(self->dir_in1));
+	ASSERT_EQ(0, unlink(self->file_in2));
+	KQ_CHECK_NONE(self->kq);
+	ASSERT_EQ(0, fchmod(self->fd, 0750));
+	ASSERT_EQ(NOTE_ATTRIB, GET_NOTES(self->kq, self->fd));
+}
+
+/* The notes of each event on @fds[0..2] in one zero-timeout look. */
+static void dir_look(struct __test_metadata *_metadata, int kq,
+		     const int fds[3], unsigned int notes[3])
+{
+	struct kevent evs[8];
+	int i, j, r;
+
+	notes[0] = notes[1] = notes[2] = 0;
+	r = kq_poll(kq, evs, 8, 0);
+	ASSERT_LE(0, r);
+	for (i = 0; i < r; i++) {
+		for (j = 0; j < 3; j++)
+			if (evs[i].ident == (uintptr_t)fds[j])
+				break;
+		ASSERT_GT(3, j);
+		ASSERT_EQ(0u, notes[j]);	/* one event each */
+		notes[j] = evs[i].fflags;
+	}
+}
+
+/*
+ * Two watched subdirectories of a watched directory, removed one after the
+ * other: each says NOTE_DELETE once, when it goes, and the directory
+ * NOTE_WRITE | NOTE_LINK each time (its link count drops).
+ */
+TEST_F(dir, dir_subdirs_removed_one_by_one)
+{
+	unsigned int notes[3];
+	int fds[3];
+
+	ASSERT_EQ(0, mkdir(self->dir_in1, 0700));
+	ASSERT_EQ(0, mkdir(self->dir_in2, 0700));
+	fds[0] = self->fd;
+	fds[1] = open(self->dir_in1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fds[2] = open(self->dir_in2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, fds[1]);
+	ASSERT_LE(0, fds[2]);
+	KQ_CHANGE_OK(self->kq, fds[0], EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_WRITE | NOTE_LINK, 0, NULL);
+	KQ_CHANGE_OK(self->kq, fds[1], EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_DELETE, 0, NULL);
+	KQ_CHANGE_OK(self->kq, fds[2], EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_DELETE, 0, NULL);
+
+	ASSERT_EQ(0, rmdir(self->dir_in1));
+	dir_look(_metadata, self->kq, fds, notes);
+	EXPECT_EQ(NOTE_WRITE | NOTE_LINK, notes[0]);
+	EXPECT_EQ(NOTE_DELETE, notes[1]);
+	EXPECT_EQ(0u, notes[2]);
+
+	ASSERT_EQ(0, rmdir(self->dir_in2));
+	dir_look(_metadata, self->kq, fds, notes);
+	EXPECT_EQ(NOTE_WRITE | NOTE_LINK, notes[0]);
+	EXPECT_EQ(0u, notes[1]);
+	EXPECT_EQ(NOTE_DELETE, notes[2]);
+	close(fds[1]);
+	close(fds[2]);
+}
+
+/* The root directory (its own parent) can be watched like any other. */
+TEST_F(dir, root_directory)
+{
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	KQ_CHANGE_OK(self->kq, fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_DELETE | NOTE_RENAME | NOTE_ATTRIB, 0, NULL);
+	KQ_CHECK_NONE(self->kq);
+	KQ_CHANGE_OK(self->kq, fd, EVFILT_VNODE, EV_DELETE, 0, 0, NULL);
+	close(fd);
+}
+
+/*
+ * Changing a directory knote's notes changes what its mark asks for:
+ * NOTE_ATTRIB added keeps renames within it reported; NOTE_WRITE taken
+ * away stops them.
+ */
+TEST_F(dir, dir_notes_changed)
+{
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_WRITE, 0, NULL);
+	ASSERT_EQ(0, create_file(self->file_in1));
+	ASSERT_NOTES(GET_NOTES(self->kq, self->fd), NOTE_WRITE, 0);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_WRITE | NOTE_ATTRIB, 0, NULL);
+	ASSERT_EQ(0, rename(self->file_in1, self->file_in2));
+	ASSERT_EQ(NOTE_WRITE, GET_NOTES(self->kq, self->fd));
+	ASSERT_EQ(0, fchmod(self->fd, 0750));
+	ASSERT_EQ(NOTE_ATTRIB, GET_NOTES(self->kq, self->fd));
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_ATTRIB, 0, NULL);
+	ASSERT_EQ(0, rename(self->file_in2, self->file_in1));
+	KQ_CHECK_NONE(self->kq);
 }
 
 /* A file's own NOTE_WRITE is not the directory's. */
