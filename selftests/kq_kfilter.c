@@ -340,6 +340,19 @@ TEST_F(kf, byname_leaves_name_and_len)
 	EXPECT_STREQ("EVFILT_TIMER", name);
 }
 
+/* A command the kqueue does not know, in its range or not: ENOTTY. */
+TEST_F(kf, unknown_ioctl_enotty)
+{
+	int n = 0;
+
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->kq, _IO(KQ_IOC_MAGIC, 0x7f), &n));
+	EXPECT_EQ(ENOTTY, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->kq, _IOR('T', 0x7e, int), &n));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
 TEST(not_a_kqueue)
 {
 	struct kfilter_mapping km;

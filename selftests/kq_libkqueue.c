@@ -121,12 +121,13 @@ TEST_F(lkq, query_without_room_is_efault)
 /* An answer that cannot be written (an unmapped event list) is EFAULT too. */
 TEST_F(lkq, query_into_unmapped_list_is_efault)
 {
-	struct kevent *ev = mmap(NULL, 4096, PROT_NONE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct kevent ch, *ev = mmap(NULL, 4096, PROT_NONE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, ev);
+	EV_SET(&ch, 0, EVFILT_LIBKQUEUE, EV_ADD, NOTE_VERSION, 0, NULL);
 	errno = 0;
-	EXPECT_EQ(-1, query(self->kq, NOTE_VERSION, ev, 1));
+	EXPECT_EQ(-1, kevent(self->kq, &ch, 1, ev, 1, &zero_ts));
 	EXPECT_EQ(EFAULT, errno);
 	munmap(ev, 4096);
 	KQ_CHECK_NONE(self->kq);
@@ -332,6 +333,35 @@ TEST_F(lkq, libkqueue_enable_of_enabled_timer_keeps_deadline)
 	EXPECT_EQ(5u, ev.ident);
 	EXPECT_LE(995, ms);
 	EXPECT_GT(1450, ms) TH_LOG("fired %lld ms after EV_ADD: restarted by EV_ENABLE", ms);
+}
+
+/*
+ * A timer made through kevent64() with Darwin's NOTE_LEEWAY, disabled,
+ * then enabled by a call in libkqueue's mode: restarted, as libkqueue
+ * restarts a disabled timer, with its leeway kept (it fires once, a period
+ * after the EV_ENABLE, within the leeway).
+ */
+TEST_F(lkq, libkqueue_enable_restarts_darwin_timer)
+{
+	struct timespec wait = { 5, 0 };
+	struct kevent64_s ch64;
+	struct kevent ch, ev;
+	long long t0, ms;
+
+	EV_SET64(&ch64, 6, EVFILT_TIMER, EV_ADD | EV_ONESHOT, NOTE_LEEWAY,
+		 300, 0, 0, 100);
+	ASSERT_EQ(0, kevent64(self->kq, &ch64, 1, NULL, 0, 0, NULL));
+	EV_SET64(&ch64, 6, EVFILT_TIMER, EV_DISABLE, 0, 0, 0, 0, 0);
+	ASSERT_EQ(0, kevent64(self->kq, &ch64, 1, NULL, 0, 0, NULL));
+	usleep(200000);
+	EV_SET(&ch, 6, EVFILT_TIMER, EV_ENABLE, 0, 0, NULL);
+	t0 = mono_ms();
+	ASSERT_EQ(0, kevent_libkqueue(self->kq, &ch, 1, NULL, 0, &zero_ts));
+	ASSERT_EQ(1, kevent_libkqueue(self->kq, NULL, 0, &ev, 1, &wait));
+	ms = mono_ms() - t0;
+	EXPECT_EQ(6u, ev.ident);
+	EXPECT_LE(295, ms) TH_LOG("fired %lld ms after EV_ENABLE", ms);
+	KQ_CHECK_NONE(self->kq);
 }
 
 TEST_F(lkq, freebsd_timer_enable_reports_what_was_counted)

@@ -7,6 +7,7 @@
  * every descriptor knote, closing the pidfd removes it.
  */
 #define _GNU_SOURCE
+#include <sys/eventfd.h>
 #include "kq_children.h"
 
 /* Open a pidfd for pid; the test is skipped on a kernel without them. */
@@ -250,6 +251,12 @@ TEST(bad_descriptors)
 		      NULL);
 	/* A kqueue is not a process descriptor either. */
 	KQ_CHANGE_ERR(kq, EINVAL, kq, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0,
+		      NULL);
+	close(fd);
+	/* nor another anonymous-inode descriptor, as a pidfd is */
+	fd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	KQ_CHANGE_ERR(kq, EINVAL, fd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0,
 		      NULL);
 	close(fd);
 	KQ_CHANGE_ERR(kq, EBADF, fd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0,

@@ -308,7 +308,8 @@ TEST_F(vn, note_link)
 
 /*
  * Links made and removed before the owner looks: each link() is NOTE_LINK,
- * each unlink() NOTE_DELETE (FreeBSD's), however they are batched.
+ * each unlink() NOTE_DELETE (FreeBSD's), however they are batched; not
+ * NOTE_ATTRIB, which a change of mode is.
  */
 TEST_F(vn, link_unlink_between_looks)
 {
@@ -316,7 +317,7 @@ TEST_F(vn, link_unlink_between_looks)
 
 	snprintf(path3, sizeof(path3), "%s/f3", self->dir);
 	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
-		     NOTE_LINK | NOTE_DELETE, 0, NULL);
+		     NOTE_LINK | NOTE_DELETE | NOTE_ATTRIB, 0, NULL);
 	ASSERT_EQ(0, link(self->path, self->path2));
 	ASSERT_EQ(0, link(self->path, path3));
 	ASSERT_EQ(NOTE_LINK, GET_NOTES(self->kq, self->fd));
@@ -326,12 +327,19 @@ TEST_F(vn, link_unlink_between_looks)
 	ASSERT_EQ(0, unlink(path3));
 	ASSERT_EQ(0, unlink(self->path2));
 	ASSERT_EQ(NOTE_DELETE, GET_NOTES(self->kq, self->fd));
+	/* and a change of mode, twice: the link count did not move */
+	ASSERT_EQ(0, fchmod(self->fd, 0640));
+	ASSERT_EQ(0, fchmod(self->fd, 0600));
+	ASSERT_EQ(NOTE_ATTRIB, GET_NOTES(self->kq, self->fd));
 	KQ_CHECK_NONE(self->kq);
 }
 
 /*
  * libkqueue's NOTE_TRUNCATE: the file got shorter (ftruncate(), or a write
  * then a shorter truncation before the owner looked); NOTE_EXTEND: longer.
+ * Each comes with NOTE_WRITE, the hint it is part of (BSD posts a whole
+ * hint when an asked-for bit is in it); writes that change no size are
+ * NOTE_WRITE alone, not asked for here.
  */
 TEST_F(vn, note_truncate)
 {
@@ -339,14 +347,15 @@ TEST_F(vn, note_truncate)
 	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
 		     NOTE_TRUNCATE | NOTE_EXTEND, 0, NULL);
 	ASSERT_EQ(0, ftruncate(self->fd, 4));
-	ASSERT_EQ(NOTE_TRUNCATE, GET_NOTES(self->kq, self->fd));
+	ASSERT_NOTES(GET_NOTES(self->kq, self->fd), NOTE_TRUNCATE, NOTE_EXTEND);
 	ASSERT_EQ(0, ftruncate(self->fd, 20));
-	ASSERT_EQ(NOTE_EXTEND, GET_NOTES(self->kq, self->fd));
+	ASSERT_NOTES(GET_NOTES(self->kq, self->fd), NOTE_EXTEND, NOTE_TRUNCATE);
 	ASSERT_EQ(1, pwrite(self->fd, "x", 1, 30));
 	ASSERT_EQ(0, ftruncate(self->fd, 2));
-	ASSERT_EQ(NOTE_EXTEND | NOTE_TRUNCATE,
-		  GET_NOTES(self->kq, self->fd));
+	ASSERT_NOTES(GET_NOTES(self->kq, self->fd),
+		     NOTE_EXTEND | NOTE_TRUNCATE, 0);
 	ASSERT_EQ(1, pwrite(self->fd, "y", 1, 0));
+	ASSERT_EQ(1, pwrite(self->fd, "z", 1, 1));
 	KQ_CHECK_NONE(self->kq);
 }
 
@@ -1072,6 +1081,28 @@ TEST_F(dir, dir_subdirs_removed_one_by_one)
 	EXPECT_EQ(NOTE_DELETE, notes[2]);
 	close(fds[1]);
 	close(fds[2]);
+}
+
+/*
+ * A watched subdirectory says NOTE_DELETE when it is removed, also after
+ * the knote on its (watched, then no longer) parent is gone.
+ */
+TEST_F(dir, subdir_delete_after_parent_knote_gone)
+{
+	int sub;
+
+	ASSERT_EQ(0, mkdir(self->dir_in1, 0700));
+	sub = open(self->dir_in1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, sub);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_WRITE | NOTE_LINK, 0, NULL);
+	KQ_CHANGE_OK(self->kq, sub, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+		     NOTE_DELETE, 0, NULL);
+	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_DELETE, 0, 0, NULL);
+	ASSERT_EQ(0, rmdir(self->dir_in1));
+	ASSERT_EQ(NOTE_DELETE, GET_NOTES(self->kq, sub));
+	KQ_CHECK_NONE(self->kq);
+	close(sub);
 }
 
 /* The root directory (its own parent) can be watched like any other. */
