@@ -44,6 +44,9 @@ static bool read_file(const char *path, char *buf, size_t len)
  * ends would fail the next copy: a signal handler's rt_sigreturn (the
  * process dies of a "bad frame").  So signals wait until it is disarmed:
  * after the write of "0" it is, the copy of that write failing or not.
+ * The descriptor lives above the fuzzed range: another thread's close(),
+ * dup2() or close_range() there would leave it armed (a worker died so,
+ * at the end of a guided hour).
  */
 void op_fault(void)
 {
@@ -53,12 +56,16 @@ void op_fault(void)
 	enum op victim = PICK(victims);
 	char nth[16], left[16] = "";
 	sigset_t all, old;
-	int fd;
+	int low, fd;
 
 	if (!can_fail)
 		return;
-	fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-	if (note(OP_FAULT, fd) < 0)
+	low = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (note(OP_FAULT, low) < 0)
+		return;
+	fd = fcntl(low, F_DUPFD_CLOEXEC, FAIL_NTH_FD);
+	close(low);
+	if (fd < 0)
 		return;
 	snprintf(nth, sizeof(nth), "%d", 1 + (int)below(chance(70) ? 4 : 40));
 	sigfillset(&all);

@@ -62,6 +62,7 @@
 #define FD_MAX		256	/* fuzzed descriptors live below this */
 #define STATS_FD	1000	/* the shared counters (a memfd), kept across exec */
 #define GUIDE_FD	1001	/* --guided: PCs seen and the corpus (a memfd), same */
+#define FAIL_NTH_FD	1020	/* and above: a thread's fail-nth while armed */
 #define MAX_CHANGES	24
 #define MAX_EVENTS	24
 #define CANARY		4	/* records past the event list that must stay untouched */

@@ -911,4 +911,29 @@ TEST(fdinfo_lists_knotes)
 	close(p[0]);
 }
 
+/* Many knotes, the table grown: each listed once, after the right count. */
+TEST(fdinfo_lists_many_knotes)
+{
+	char path[64], line[512];
+	int kq, i, n = 0, total = -1;
+	FILE *f;
+
+	KQ_OPEN(kq);
+	for (i = 1; i <= 300; i++)
+		KQ_CHANGE_OK(kq, i, EVFILT_USER, EV_ADD, 0, 0, NULL);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", kq);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "knotes: %d", &i) == 1)
+			total = i;
+		else if (!strncmp(line, "knote:", 6))
+			n++;
+	}
+	fclose(f);
+	EXPECT_EQ(300, total);
+	EXPECT_EQ(300, n);
+	close(kq);
+}
+
 TEST_HARNESS_MAIN

@@ -52,6 +52,33 @@ TEST(exit_status)
 	close(kq);
 }
 
+/* An exit while the knote is disabled is reported once it is enabled. */
+TEST(exit_while_disabled)
+{
+	struct kq_gate go;
+	struct kevent ev;
+	int kq, pfd, st;
+	pid_t pid;
+
+	KQ_OPEN(kq);
+	ASSERT_EQ(0, kq_gate_init(&go));
+	pid = kq_spawn_gated(&go, 7);
+	ASSERT_LE(0, pid);
+	PIDFD_OPEN(pfd, pid);
+	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ADD, NOTE_EXIT, 0, NULL);
+	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_DISABLE, 0, 0, NULL);
+	ASSERT_EQ(0, kq_gate_open(&go));
+	ASSERT_EQ(0, kq_wait_zombie(pid));
+	KQ_CHECK_NONE(kq);
+	KQ_CHANGE_OK(kq, pfd, EVFILT_PROCDESC, EV_ENABLE, 0, 0, NULL);
+	WAIT_PD_EXIT(kq, &ev, pfd);
+	KQ_ASSERT_EXITED(ev.data, 7);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	kq_gate_close(&go);
+	close(pfd);
+	close(kq);
+}
+
 TEST(killed_status)
 {
 	struct kq_gate go;

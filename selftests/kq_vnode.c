@@ -1099,6 +1099,10 @@ TEST_F(dir, subdir_delete_after_parent_knote_gone)
 	KQ_CHANGE_OK(self->kq, sub, EVFILT_VNODE, EV_ADD | EV_CLEAR,
 		     NOTE_DELETE, 0, NULL);
 	KQ_CHANGE_OK(self->kq, self->fd, EVFILT_VNODE, EV_DELETE, 0, 0, NULL);
+	/* files come and go in the parent: nobody asked */
+	ASSERT_EQ(0, create_file(self->file_in1));
+	ASSERT_EQ(0, unlink(self->file_in1));
+	KQ_CHECK_NONE(self->kq);
 	ASSERT_EQ(0, rmdir(self->dir_in1));
 	ASSERT_EQ(NOTE_DELETE, GET_NOTES(self->kq, sub));
 	KQ_CHECK_NONE(self->kq);
