@@ -372,7 +372,7 @@ struct knote *kq_knote_alloc(struct kq *kq, const struct kq_kev *kev,
 			     const struct kq_filter *fop, struct file *file);
 void kq_knote_insert(struct kq *kq, struct knote *kn);
 void kq_knote_drop(struct knote *kn);
-void kq_knote_drop_all(struct kq *kq, bool fd_only);
+void kq_knote_drop_all(struct kq *kq);
 void kq_knote_activate(struct knote *kn);
 void kq_knote_activate_from(struct knote *kn, bool deferred);
 bool kq_knote_queue_locked(struct knote *kn);

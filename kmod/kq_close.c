@@ -161,7 +161,7 @@ static void kq_owner_teardown(struct kq_owner *o)
 	list_for_each_entry(kq, &o->kqs, owner_link) {
 		/* signal and process knotes name this process too: all go */
 		mutex_lock(&kq->mtx);
-		kq_knote_drop_all(kq, false);
+		kq_knote_drop_all(kq);
 		WRITE_ONCE(kq->orphaned, true);
 		mutex_unlock(&kq->mtx);
 		wake_up_all(&kq->wq);

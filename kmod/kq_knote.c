@@ -385,8 +385,8 @@ void kq_knote_drop(struct knote *kn)
 	kq_knote_free(kn);
 }
 
-/* Drop every knote (fd_only: only descriptor knotes). kq->mtx held. */
-void kq_knote_drop_all(struct kq *kq, bool fd_only)
+/* Drop every knote.  kq->mtx held. */
+void kq_knote_drop_all(struct kq *kq)
 {
 	struct hlist_node *tmp;
 	struct knote *kn;
@@ -394,8 +394,7 @@ void kq_knote_drop_all(struct kq *kq, bool fd_only)
 
 	for (i = 0; i < (1U << kq->hbits); i++)
 		hlist_for_each_entry_safe(kn, tmp, &kq->table[i], hnode)
-			if (!fd_only || kn->file)
-				kq_knote_drop(kn);
+			kq_knote_drop(kn);
 }
 
 /*

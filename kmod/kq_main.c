@@ -161,7 +161,7 @@ static int kq_release(struct inode *inode, struct file *file)
 	wake_up_all(&kq->wq);
 
 	mutex_lock(&kq->mtx);
-	kq_knote_drop_all(kq, false);
+	kq_knote_drop_all(kq);
 	mutex_unlock(&kq->mtx);
 	kq_cponfork_release(kq);
 	/* last: dropping descriptor knotes still counts them in the owner */
