@@ -7,6 +7,7 @@
 #include "kq-fuzz.h"
 
 static const char failslab_dir[] = "/sys/kernel/debug/failslab";
+__thread bool fault_armed;
 static bool can_fail;		/* failslab configured by main: fail-nth works */
 
 static bool write_file(const char *path, const char *val)
@@ -72,7 +73,9 @@ void op_fault(void)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (write(fd, nth, strlen(nth)) > 0) {
 		count(&st->ops[victim]);
+		fault_armed = true;
 		ops[victim].fn();
+		fault_armed = false;
 		if (pread(fd, left, sizeof(left) - 1, 0) > 0 && atoi(left) == 0)
 			count(&st->faults_injected);
 		if (pwrite(fd, "0", 1, 0) < 0)

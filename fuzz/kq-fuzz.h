@@ -134,6 +134,7 @@ extern __thread uint64_t rng;
 /* A short-lived thread: may unshare its descriptor table (its kqueues then
  * belong to the old table, so long-lived threads do not). */
 extern __thread bool ephemeral;
+extern __thread bool fault_armed;	/* op_fault: fail-nth set for this op */
 
 static inline uint64_t mix(uint64_t *s)		/* splitmix64 */
 {
