@@ -337,9 +337,10 @@ TEST_F(lkq, libkqueue_enable_of_enabled_timer_keeps_deadline)
 
 /*
  * A timer made through kevent64() with Darwin's NOTE_LEEWAY, disabled,
- * then enabled by a call in libkqueue's mode: restarted, as libkqueue
- * restarts a disabled timer, with its leeway kept (it fires once, a period
- * after the EV_ENABLE, within the leeway).
+ * then enabled by a call in libkqueue's mode: restarted from its
+ * registered values, leeway included, as libkqueue restarts a disabled
+ * timer (it fires once, a period after the EV_ENABLE, not after the
+ * EV_ADD).
  */
 TEST_F(lkq, libkqueue_enable_restarts_darwin_timer)
 {
